@@ -1,0 +1,51 @@
+"""Samverkansportalen: create_app builds the Flask app from a config class."""
+from flask import Flask
+
+from portal.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config_class) -> Flask:
+    app = Flask(__name__, instance_path=None)
+    app.config.from_object(config_class)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set. Set it in the environment (see README).")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_project_dir() / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Logga in för att se sidan."
+    login_manager.login_message_category = "info"
+
+    from portal import models  # noqa: F401  (every table registered before migrations run)
+    from portal.auth.services import load_user_from_session
+
+    login_manager.user_loader(load_user_from_session)
+
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.main.views import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    from portal.auth.cli import users_cli
+    from portal.demo import demo_cli
+    from portal.org.cli import org_cli
+
+    for group in (users_cli, org_cli, demo_cli):
+        app.cli.add_command(group)
+
+    from portal.errors import register_error_handlers
+    from portal.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def _project_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent

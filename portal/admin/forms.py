@@ -1,0 +1,82 @@
+"""Forms of the administration pages."""
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField,
+                     SelectMultipleField, StringField)
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.auth.models import GRANTABLE_ROLES, ROLES
+from portal.org.models import UNIT_KINDS
+
+
+def unit_choices(units) -> list[tuple[int, str]]:
+    return [(u.id, f"{u.name} ({u.department.name})") for u in units]
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField("E-postadress", validators=[DataRequired("Ange en e-postadress."),
+                                                   Length(max=254, message="Högst 254 tecken.")])
+    name = StringField("Namn", validators=[DataRequired("Ange ett namn."),
+                                           Length(max=200, message="Högst 200 tecken.")])
+    title = StringField("Titel", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
+    unit = SelectField("Arbetar på enhet", coerce=int, validate_choice=True)
+    password = PasswordField("Startlösenord", validators=[
+        DataRequired("Ange ett startlösenord."),
+        Length(min=10, max=1000, message="Lösenordet måste ha 10–1000 tecken.")])
+
+
+class UserEditForm(FlaskForm):
+    name = StringField("Namn", validators=[DataRequired("Ange ett namn."),
+                                           Length(max=200, message="Högst 200 tecken.")])
+    title = StringField("Titel", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
+    unit = SelectField("Arbetar på enhet", coerce=int, validate_choice=True)
+
+
+class GrantForm(FlaskForm):
+    role = SelectField("Roll", choices=[(r, ROLES[r]) for r in GRANTABLE_ROLES],
+                       validate_choice=True)
+    units = SelectMultipleField("Enheter (för rektor/enhetschef)", coerce=int)
+    departments = SelectMultipleField("Förvaltningar (för redaktör)", coerce=int)
+
+
+class ScopeForm(FlaskForm):
+    units = SelectMultipleField("Enheter som rektorn/enhetschefen ansvarar för", coerce=int)
+    departments = SelectMultipleField("Förvaltningar som redaktören arbetar för", coerce=int)
+
+
+class RevokeForm(FlaskForm):
+    role = SelectField("Roll", choices=[(r, ROLES[r]) for r in GRANTABLE_ROLES], validate_choice=True)
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change state."""
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField("Namn på förvaltningen", validators=[
+        DataRequired("Ange ett namn."), Length(max=200, message="Högst 200 tecken.")])
+
+
+class UnitForm(FlaskForm):
+    department = SelectField("Förvaltning", coerce=int, validate_choice=True)
+    name = StringField("Namn på enheten", validators=[
+        DataRequired("Ange ett namn."), Length(max=200, message="Högst 200 tecken.")])
+    kind = SelectField("Typ", choices=list(UNIT_KINDS.items()), validate_choice=True)
+
+
+class UnitEditForm(FlaskForm):
+    name = StringField("Namn", validators=[DataRequired("Ange ett namn."),
+                                           Length(max=200, message="Högst 200 tecken.")])
+    kind = SelectField("Typ", choices=list(UNIT_KINDS.items()), validate_choice=True)
+    active = BooleanField("Aktiv")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    q = StringField("Fritext", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
+    action = SelectField("Händelse", validators=[Optional()], validate_choice=False)
+    target_type = SelectField("Typ av objekt", validators=[Optional()], validate_choice=False)
+    from_date = DateField("Från och med", validators=[Optional()],
+                          render_kw={"placeholder": "ÅÅÅÅ-MM-DD"})
+    to_date = DateField("Till och med", validators=[Optional()])

@@ -1,0 +1,238 @@
+"""Administration: users, roles and scopes, departments and units, the audit log."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import audit
+from portal.admin.forms import (AuditFilterForm, DepartmentForm, EmptyForm, GrantForm, RevokeForm,
+                                ScopeForm, UnitEditForm, UnitForm, UserCreateForm, UserEditForm,
+                                unit_choices)
+from portal.auth import services as accounts
+from portal.errors import ValidationError
+from portal.forms import apply_error
+from portal.org import services as org
+from portal.policy import requires
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+NO_UNIT = (0, "– ingen enhet –")
+
+
+def _unit_or_none(unit_id: int):
+    return org.get_unit(unit_id) if unit_id else None
+
+
+@bp.route("/")
+@requires("admin.access")
+def index():
+    return render_template("admin/index.html")
+
+
+@bp.route("/anvandare")
+@requires("admin.access")
+def users():
+    return render_template("admin/users.html", users=accounts.list_users())
+
+
+@bp.route("/anvandare/ny", methods=["GET", "POST"])
+@requires("admin.access")
+def user_new():
+    form = UserCreateForm()
+    form.unit.choices = [NO_UNIT] + unit_choices(org.list_units())
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(current_user, form.email.data, form.name.data,
+                                        form.password.data, title=form.title.data or "",
+                                        unit=_unit_or_none(form.unit.data))
+        except ValidationError as error:
+            apply_error(form, error)
+        else:
+            flash(f"Kontot för {user.name} är skapat. Ge personen startlösenordet på ett säkert sätt.",
+                  "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/user_new.html", form=form), 400 if form.errors else 200
+
+
+def _user_forms(user):
+    units = org.list_units()
+    departments = org.list_departments()
+    edit = UserEditForm(prefix="profil", obj=None)
+    edit.unit.choices = [NO_UNIT] + unit_choices(units)
+    grant = GrantForm(prefix="roll")
+    grant.units.choices = unit_choices(units)
+    grant.departments.choices = [(d.id, d.name) for d in departments]
+    scope = ScopeForm(prefix="omfang")
+    scope.units.choices = grant.units.choices
+    scope.departments.choices = grant.departments.choices
+    return edit, grant, scope
+
+
+@bp.route("/anvandare/<int:user_id>")
+@requires("admin.access")
+def user_detail(user_id: int):
+    user = accounts.get_user(user_id)
+    edit, grant, scope = _user_forms(user)
+    edit.name.data, edit.title.data, edit.unit.data = user.name, user.title, user.unit_id or 0
+    scope.units.data = [u.id for u in user.headed_units]
+    scope.departments.data = [d.id for d in user.editor_departments]
+    return _render_user(user, edit, grant, scope)
+
+
+def _render_user(user, edit, grant, scope, status=200):
+    return render_template("admin/user_detail.html", user=user, edit=edit, grant=grant, scope=scope,
+                           revoke=RevokeForm(prefix="bort"), button=EmptyForm()), status
+
+
+@bp.route("/anvandare/<int:user_id>/profil", methods=["POST"])
+@requires("admin.access")
+def user_update(user_id: int):
+    user = accounts.get_user(user_id)
+    edit, grant, scope = _user_forms(user)
+    if edit.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, user, name=edit.name.data, title=edit.title.data or "",
+                                    unit=_unit_or_none(edit.unit.data))
+        except ValidationError as error:
+            apply_error(edit, error)
+        else:
+            flash("Uppgifterna är sparade.", "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _render_user(user, edit, grant, scope, 400)
+
+
+@bp.route("/anvandare/<int:user_id>/roller", methods=["POST"])
+@requires("admin.access")
+def user_grant(user_id: int):
+    user = accounts.get_user(user_id)
+    edit, grant, scope = _user_forms(user)
+    if grant.validate_on_submit():
+        try:
+            accounts.grant_role(current_user, user, grant.role.data,
+                                units=[org.get_unit(i) for i in grant.units.data],
+                                departments=[org.get_department(i) for i in grant.departments.data])
+        except ValidationError as error:
+            apply_error(grant, error)
+        else:
+            flash("Rollen är tilldelad.", "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _render_user(user, edit, grant, scope, 400)
+
+
+@bp.route("/anvandare/<int:user_id>/roller/ta-bort", methods=["POST"])
+@requires("admin.access")
+def user_revoke(user_id: int):
+    user = accounts.get_user(user_id)
+    form = RevokeForm(prefix="bort")
+    if form.validate_on_submit():
+        try:
+            accounts.revoke_role(current_user, user, form.role.data)
+        except ValidationError as error:
+            flash(error.message, "error")
+        else:
+            flash("Rollen är borttagen.", "success")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    flash("Välj en roll att ta bort.", "error")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/anvandare/<int:user_id>/omfang", methods=["POST"])
+@requires("admin.access")
+def user_scope(user_id: int):
+    user = accounts.get_user(user_id)
+    edit, grant, scope = _user_forms(user)
+    if scope.validate_on_submit():
+        try:
+            accounts.set_scope(current_user, user,
+                               units=[org.get_unit(i) for i in scope.units.data],
+                               departments=[org.get_department(i) for i in scope.departments.data])
+        except ValidationError as error:
+            apply_error(scope, error)
+        else:
+            flash("Behörighetsomfånget är sparat.", "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _render_user(user, edit, grant, scope, 400)
+
+
+@bp.route("/anvandare/<int:user_id>/inaktivera", methods=["POST"])
+@requires("admin.access")
+def user_disable(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/anvandare/<int:user_id>/aktivera", methods=["POST"])
+@requires("admin.access")
+def user_enable(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    user = accounts.get_user(user_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.set_active(current_user, user, active)
+        except ValidationError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{user.name} är {'aktiverad' if active else 'inaktiverad'}.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@requires("admin.access")
+def organisation():
+    departments = org.list_departments()
+    department_form = DepartmentForm(prefix="forvaltning")
+    unit_form = UnitForm(prefix="enhet")
+    unit_form.department.choices = [(d.id, d.name) for d in departments]
+    status = 200
+    if request.method == "POST":
+        form = department_form if "forvaltning-name" in request.form else unit_form
+        if form.validate_on_submit():
+            try:
+                if form is department_form:
+                    created = org.create_department(current_user, form.name.data)
+                else:
+                    created = org.create_unit(current_user, org.get_department(form.department.data),
+                                              form.name.data, form.kind.data)
+            except ValidationError as error:
+                apply_error(form, error)
+            else:
+                flash(f"{created.name} är skapad.", "success")
+                return redirect(url_for("admin.organisation"))
+        status = 400
+    return render_template("admin/organisation.html", departments=departments,
+                           department_form=department_form, unit_form=unit_form), status
+
+
+@bp.route("/organisation/enhet/<int:unit_id>", methods=["GET", "POST"])
+@requires("admin.access")
+def unit_edit(unit_id: int):
+    unit = org.get_unit(unit_id)
+    form = UnitEditForm(obj=unit if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            org.update_unit(current_user, unit, name=form.name.data, kind=form.kind.data,
+                            active=form.active.data)
+        except ValidationError as error:
+            apply_error(form, error)
+        else:
+            flash("Enheten är sparad.", "success")
+            return redirect(url_for("admin.organisation"))
+    return render_template("admin/unit_edit.html", unit=unit, form=form), 400 if form.errors else 200
+
+
+@bp.route("/logg")
+@requires("admin.access")
+def audit_log():
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", "Alla händelser")] + sorted(audit.ACTIONS.items(), key=lambda kv: kv[1])
+    form.target_type.choices = [("", "Alla typer")] + list(audit.TARGET_TYPES.items())
+    valid = form.validate()
+    page = request.args.get("sida", 1, type=int)
+    events = audit.search_events(
+        q=form.q.data or "" if valid else "", action=form.action.data or "" if valid else "",
+        target_type=form.target_type.data or "" if valid else "",
+        from_date=form.from_date.data if valid else None, to_date=form.to_date.data if valid else None,
+        page=max(page, 1))
+    filter_args = {key: value for key, value in request.args.items() if key != "sida"}
+    return render_template("admin/audit.html", form=form, events=events, filter_args=filter_args), \
+        200 if valid else 400

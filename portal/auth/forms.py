@@ -1,0 +1,27 @@
+"""Forms for logging in and changing one's own password."""
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-postadress", validators=[
+        DataRequired("Ange din e-postadress."), Length(max=254, message="E-postadressen är för lång.")])
+    password = PasswordField("Lösenord", validators=[
+        DataRequired("Ange ditt lösenord."), Length(max=1000, message="Lösenordet är för långt.")])
+    next = StringField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Nuvarande lösenord", validators=[
+        DataRequired("Ange ditt nuvarande lösenord.")])
+    new_password = PasswordField("Nytt lösenord", validators=[
+        DataRequired("Ange ett nytt lösenord."),
+        Length(min=10, max=1000, message="Lösenordet måste ha 10–1000 tecken.")])
+    confirm_password = PasswordField("Upprepa nytt lösenord", validators=[
+        DataRequired("Upprepa det nya lösenordet.")])
+
+    def validate_confirm_password(self, field):
+        if field.data != self.new_password.data:
+            from wtforms.validators import ValidationError
+            raise ValidationError("Lösenorden är inte likadana.")

@@ -1,0 +1,298 @@
+"""Account rules: create, authenticate with throttling, passwords, disable, roles and scopes."""
+import math
+import re
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.clock import utcnow
+from portal.auth.models import GRANTABLE_ROLES, ROLES, LoginThrottle, RoleGrant, User, new_session_token
+from portal.errors import NotFound, ValidationError
+from portal.extensions import db
+from portal.org.models import Department, Unit
+
+MIN_PASSWORD_LENGTH = 10
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,60}$")
+
+
+def _hasher() -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=current_app.config["ARGON2_TIME_COST"],
+        memory_cost=current_app.config["ARGON2_MEMORY_COST"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_email(email: str) -> str:
+    email = normalize_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise ValidationError("Ange en giltig e-postadress, t.ex. namn@kommun.se.", field="email")
+    return email
+
+
+def validate_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken.", field="password")
+    if len(password) > 1000:
+        raise ValidationError("Lösenordet är för långt (högst 1000 tecken).", field="password")
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Användaren finns inte.")
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).options(selectinload(User.unit)).order_by(User.name)))
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(actor, email: str, name: str, password: str, *, title: str = "",
+                unit: Unit | None = None) -> User:
+    email = validate_email(email)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Ange ett namn.", field="name")
+    if len(name) > 200:
+        raise ValidationError("Namnet får vara högst 200 tecken.", field="name")
+    if len(title or "") > 200:
+        raise ValidationError("Titeln får vara högst 200 tecken.", field="title")
+    validate_password(password)
+    if find_user_by_email(email):
+        raise ValidationError("Det finns redan ett konto med den e-postadressen.", field="email")
+    user = User(email=email, name=name, title=(title or "").strip(),
+                password_hash=hash_password(password), unit=unit)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.created", user, f"Konto skapat för {name} <{email}>"
+                 + (f", enhet {unit.name}" if unit else ""))
+    db.session.commit()
+    return user
+
+
+# --- Login -------------------------------------------------------------------------------------
+
+class LoginThrottled(Exception):
+    def __init__(self, wait_seconds: int):
+        super().__init__(wait_seconds)
+        self.wait_seconds = wait_seconds
+
+
+def _throttle_wait(throttle: LoginThrottle | None) -> int:
+    """Seconds to wait before the next attempt, growing with each failure past the free ones."""
+    config = current_app.config
+    if throttle is None or throttle.failures < config["LOGIN_FREE_ATTEMPTS"]:
+        return 0
+    excess = throttle.failures - config["LOGIN_FREE_ATTEMPTS"]
+    delay = min(config["LOGIN_DELAY_SECONDS"] * (2 ** min(excess, 20)),
+                config["LOGIN_MAX_DELAY_SECONDS"])
+    remaining = (throttle.last_failure_at + timedelta(seconds=delay) - utcnow()).total_seconds()
+    return math.ceil(remaining) if remaining > 0 else 0
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user for valid credentials, None otherwise; raise LoginThrottled when slowed down.
+
+    The answer never tells whether the e-mail address exists: unknown addresses are throttled,
+    logged and hashed against exactly like known ones.
+    """
+    email = normalize_email(email)[:254]
+    throttle = db.session.get(LoginThrottle, email)
+    wait = _throttle_wait(throttle)
+    if wait:
+        raise LoginThrottled(wait)
+    user = find_user_by_email(email)
+    ok = False
+    try:
+        if user is not None:
+            ok = _hasher().verify(user.password_hash, password or "")
+        else:
+            _hasher().verify(_dummy_hash(), password or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if ok and user.active:
+        if throttle is not None:
+            db.session.delete(throttle)
+        user.last_login_at = utcnow()
+        if _hasher().check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        audit.record(user, "auth.login", user, "Inloggad")
+        db.session.commit()
+        return user
+    if throttle is None:
+        throttle = LoginThrottle(email=email, failures=0)
+        db.session.add(throttle)
+    throttle.failures += 1
+    throttle.last_failure_at = utcnow()
+    reason = "konto inaktiverat" if ok else "fel lösenord eller okänd adress"
+    audit.record(email or "okänd", "auth.login_failed", user, f"Misslyckad inloggning ({reason}), "
+                 f"försök {throttle.failures}", target_type="user", target_label=email)
+    current_app.logger.warning("Failed login for %r (attempt %d)", email, throttle.failures)
+    db.session.commit()
+    return None
+
+
+_DUMMY_HASH: dict[tuple, str] = {}
+
+
+def _dummy_hash() -> str:
+    key = (current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"])
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = hash_password(secrets.token_hex(16))
+    return _DUMMY_HASH[key]
+
+
+def record_logout(user: User) -> None:
+    audit.record(user, "auth.logout", user, "Utloggad")
+    db.session.commit()
+
+
+def load_user_from_session(session_id: str) -> User | None:
+    """Flask-Login loader: the id carries the session token, so disabling or a new password
+    ends every open session at its next request."""
+    user_id, _, token = (session_id or "").partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+# --- Changes to accounts ------------------------------------------------------------------------
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    try:
+        _hasher().verify(user.password_hash, current_password or "")
+    except (VerificationError, InvalidHashError):
+        raise ValidationError("Nuvarande lösenord stämmer inte.", field="current_password")
+    validate_password(new_password)
+    if new_password == current_password:
+        raise ValidationError("Välj ett nytt lösenord som skiljer sig från det gamla.",
+                              field="new_password")
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    audit.record(user, "auth.password_changed", user, "Lösenordet bytt; andra sessioner avslutade")
+    db.session.commit()
+
+
+def set_password(actor, user: User, new_password: str) -> None:
+    validate_password(new_password)
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    audit.record(actor, "auth.password_changed", user, "Lösenordet satt av administratör")
+    db.session.commit()
+
+
+def set_active(actor, user: User, active: bool) -> None:
+    if actor is not None and getattr(actor, "id", None) == user.id and not active:
+        raise ValidationError("Du kan inte inaktivera ditt eget konto.")
+    if user.active == active:
+        return
+    user.active = active
+    user.session_token = new_session_token()
+    audit.record(actor, "user.enabled" if active else "user.disabled", user,
+                 "inaktiv → aktiv" if active else "aktiv → inaktiv")
+    db.session.commit()
+
+
+def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | None) -> None:
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationError("Ange ett namn (högst 200 tecken).", field="name")
+    if len(title or "") > 200:
+        raise ValidationError("Titeln får vara högst 200 tecken.", field="title")
+    before = f"{user.name}, {user.title or '–'}, {user.unit.name if user.unit else '–'}"
+    user.name, user.title, user.unit = name, (title or "").strip(), unit
+    after = f"{user.name}, {user.title or '–'}, {user.unit.name if user.unit else '–'}"
+    if before != after:
+        audit.record(actor, "user.updated", user, f"{before} → {after}")
+    db.session.commit()
+
+
+def grant_role(actor, user: User, role: str, *, units: list[Unit] = (),
+               departments: list[Department] = ()) -> None:
+    """Give a role; a unit head needs the units they head, an editor the departments they edit for."""
+    if role == "reader":
+        return  # every account reads
+    if role not in GRANTABLE_ROLES:
+        raise ValidationError(f"Okänd roll: {role}. Välj en av: {', '.join(ROLES)}.", field="role")
+    if role == "unit_head" and not units and not user.headed_units:
+        raise ValidationError("Välj minst en enhet som rektorn/enhetschefen ansvarar för.",
+                              field="units")
+    if role == "editor" and not departments and not user.editor_departments:
+        raise ValidationError("Välj minst en förvaltning som redaktören arbetar för.",
+                              field="departments")
+    if role not in {g.role for g in user.grants}:
+        user.grants.append(RoleGrant(role=role))
+        audit.record(actor, "user.role_granted", user, f"+ {ROLES[role]}")
+    _extend_scope(actor, user, units, departments)
+    db.session.commit()
+
+
+def _extend_scope(actor, user, units, departments) -> None:
+    added = [u for u in units if u not in user.headed_units]
+    user.headed_units.extend(added)
+    added_departments = [d for d in departments if d not in user.editor_departments]
+    user.editor_departments.extend(added_departments)
+    if added or added_departments:
+        names = [u.name for u in added] + [d.name for d in added_departments]
+        audit.record(actor, "user.scope_changed", user, "+ " + ", ".join(names))
+
+
+def revoke_role(actor, user: User, role: str) -> None:
+    grant = next((g for g in user.grants if g.role == role), None)
+    if grant is None:
+        return
+    if role == "admin" and getattr(actor, "id", None) == user.id:
+        raise ValidationError("Du kan inte ta bort din egen administratörsroll.")
+    user.grants.remove(grant)
+    scope = ""
+    if role == "unit_head":
+        scope = "; enheter: " + ", ".join(u.name for u in user.headed_units) if user.headed_units else ""
+        user.headed_units.clear()
+    if role == "editor":
+        scope = ("; förvaltningar: " + ", ".join(d.name for d in user.editor_departments)
+                 if user.editor_departments else "")
+        user.editor_departments.clear()
+    audit.record(actor, "user.role_revoked", user, f"- {ROLES[role]}{scope}")
+    db.session.commit()
+
+
+def set_scope(actor, user: User, *, units: list[Unit], departments: list[Department]) -> None:
+    """Replace which units a unit head heads and which departments an editor edits for."""
+    if user.has_role("unit_head") and not units:
+        raise ValidationError("En rektor/enhetschef måste ansvara för minst en enhet.", field="units")
+    if user.has_role("editor") and not departments:
+        raise ValidationError("En redaktör måste ha minst en förvaltning.", field="departments")
+    before = sorted(u.name for u in user.headed_units) + sorted(d.name for d in user.editor_departments)
+    user.headed_units = list(units) if user.has_role("unit_head") else []
+    user.editor_departments = list(departments) if user.has_role("editor") else []
+    after = sorted(u.name for u in user.headed_units) + sorted(d.name for d in user.editor_departments)
+    if before != after:
+        audit.record(actor, "user.scope_changed", user,
+                     f"{', '.join(before) or '–'} → {', '.join(after) or '–'}")
+    db.session.commit()

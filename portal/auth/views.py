@@ -1,0 +1,74 @@
+"""Login, logout and the user's own account page."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from portal.auth import services
+from portal.auth.forms import ChangePasswordForm, LoginForm
+from portal.errors import ValidationError
+from portal.forms import apply_error
+from portal.policy import requires
+
+bp = Blueprint("auth", __name__)
+
+LOGIN_FAILED = "Fel e-postadress eller lösenord."
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths; anything with a scheme, host or backslash goes to the start page."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("main.index")
+    return target
+
+
+@bp.route("/logga-in", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.LoginThrottled as throttled:
+            form.password.errors.append(
+                f"För många misslyckade försök. Vänta {throttled.wait_seconds} sekunder och försök igen.")
+            return render_template("auth/login.html", form=form), 429
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(form.next.data))
+        form.password.errors.append(LOGIN_FAILED)
+        status = 200
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logga-ut", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        services.record_logout(current_user)
+    logout_user()
+    flash("Du är utloggad.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/konto", methods=["GET", "POST"])
+@requires("account.change_password")
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except ValidationError as error:
+            apply_error(form, error)
+        else:
+            # The session token changed: log in again on this device only.
+            login_user(current_user._get_current_object())
+            flash("Ditt lösenord är bytt. Andra inloggningar har loggats ut.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form), 400 if form.errors else 200

@@ -1,0 +1,98 @@
+"""Domain errors raised by services, and the one place that maps them and HTTP errors to responses."""
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+
+class DomainError(Exception):
+    status = 400
+    default_message = "Något gick fel."
+
+    def __init__(self, message: str | None = None, **details):
+        super().__init__(message or self.default_message)
+        self.message = message or self.default_message
+        self.details = details
+
+
+class ValidationError(DomainError):
+    status = 400
+    default_message = "Uppgifterna kunde inte sparas."
+
+    def __init__(self, message: str | None = None, field: str | None = None, **details):
+        super().__init__(message, **details)
+        self.field = field
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    default_message = "Du har inte behörighet att göra det här."
+
+
+class NotFound(DomainError):
+    status = 404
+    default_message = "Sidan eller objektet finns inte."
+
+
+class EditConflict(DomainError):
+    status = 409
+    default_message = "Någon annan har ändrat samma sak under tiden."
+
+
+MESSAGES = {
+    400: ("Felaktig begäran", "Begäran kunde inte behandlas. Kontrollera uppgifterna och försök igen."),
+    401: ("Inloggning krävs", "Du behöver logga in för att se det här."),
+    403: ("Ingen behörighet", "Du har inte behörighet att se eller göra det här. "
+          "Kontakta en administratör om du tror att det är fel."),
+    404: ("Sidan finns inte", "Sidan du söker finns inte, eller så har den flyttats."),
+    405: ("Otillåten metod", "Det går inte att göra så här på den här adressen."),
+    409: ("Konflikt", "Någon annan har ändrat samma sak under tiden."),
+    413: ("För stort innehåll", "Det du skickade är för stort."),
+    429: ("För många försök", "Du har gjort för många försök. Vänta en stund och försök igen."),
+    500: ("Något gick fel", "Ett oväntat fel inträffade. Ingenting har sparats. Försök igen, "
+          "och kontakta support om felet kvarstår."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None):
+    title, default = MESSAGES.get(status, MESSAGES[500])
+    message = message or default
+    if _wants_json():
+        return jsonify({"error": {"status": status, "title": title, "message": message}}), status
+    template = f"errors/{status}.html" if status in (400, 403, 404, 500) else "errors/error.html"
+    return render_template(template, status=status, title=title, message=message), status
+
+
+def register_error_handlers(app):
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        return error_response(error.status, error.message)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        db.session.rollback()
+        return error_response(400, "Formuläret har gått ut eller saknar säkerhetstoken. "
+                                   "Ladda om sidan och försök igen. Ingenting har ändrats.")
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        status = error.code or 500
+        if status >= 500:
+            return handle_unexpected(error)
+        message = None if status in MESSAGES else error.description
+        return error_response(status, message)
+
+    # Unhandled exceptions arrive here as InternalServerError (and propagate in tests, so a
+    # crash fails the test loudly instead of hiding behind an error page).
+    @app.errorhandler(500)
+    def handle_unexpected(error):
+        db.session.rollback()
+        app.logger.error("Unhandled error on %s %s: %r", request.method, request.path,
+                         getattr(error, "original_exception", error))
+        return error_response(500)

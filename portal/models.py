@@ -1,0 +1,4 @@
+"""Imports every domain's tables so that metadata (and Alembic) sees the whole schema."""
+from portal.audit import AuditEvent  # noqa: F401
+from portal.auth.models import LoginThrottle, RoleGrant, User  # noqa: F401
+from portal.org.models import Department, Unit  # noqa: F401

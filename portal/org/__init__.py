@@ -1,0 +1,1 @@
+"""Departments (förvaltningar) and units (enheter)."""

@@ -1,0 +1,54 @@
+"""Tables for departments and units."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.extensions import db
+
+UNIT_KINDS = {
+    "skola": "Skola",
+    "forskola": "Förskola",
+    "fritidsgard": "Fritidsgård",
+    "socialtjanst": "Socialtjänstens enhet",
+    "elevhalsa": "Elevhälsa",
+    "annan": "Annan enhet",
+}
+
+
+class Department(db.Model):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    units: Mapped[list["Unit"]] = relationship(
+        back_populates="department", order_by="Unit.name", cascade="save-update, merge"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Department {self.code}>"
+
+
+class Unit(db.Model):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("department_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30), default="annan")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department] = relationship(back_populates="units")
+
+    @property
+    def kind_label(self) -> str:
+        return UNIT_KINDS.get(self.kind, self.kind)
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.name}>"

@@ -1,0 +1,184 @@
+"""Rules for departments and units, including the CSV import of an organisation."""
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.errors import NotFound, ValidationError
+from portal.extensions import db
+from portal.org.models import UNIT_KINDS, Department, Unit
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60]
+
+
+def list_departments() -> list[Department]:
+    return list(db.session.scalars(
+        select(Department).options(selectinload(Department.units)).order_by(Department.name)))
+
+
+def list_units() -> list[Unit]:
+    return list(db.session.scalars(
+        select(Unit).join(Unit.department).options(selectinload(Unit.department))
+        .order_by(Department.name, Unit.name)))
+
+
+def get_department(department_id: int) -> Department:
+    department = db.session.get(Department, department_id)
+    if department is None:
+        raise NotFound("Förvaltningen finns inte.")
+    return department
+
+
+def get_unit(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("Enheten finns inte.")
+    return unit
+
+
+def find_department(name_or_code: str) -> Department | None:
+    value = (name_or_code or "").strip()
+    return db.session.scalar(select(Department).where(
+        (Department.name == value) | (Department.code == value)))
+
+
+def _clean_name(name: str, what: str, field_name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(f"Ange ett namn på {what}.", field=field_name)
+    if len(name) > 200:
+        raise ValidationError(f"Namnet på {what} får vara högst 200 tecken.", field=field_name)
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise ValidationError("Namnet innehåller otillåtna tecken.", field=field_name)
+    return name
+
+
+def _add_department(actor, name: str) -> Department:
+    name = _clean_name(name, "förvaltningen", "name")
+    if find_department(name):
+        raise ValidationError(f"Förvaltningen ”{name}” finns redan.", field="name")
+    code = slugify(name) or "forvaltning"
+    if db.session.scalar(select(Department).where(Department.code == code)):
+        raise ValidationError(f"En förvaltning med kortnamnet ”{code}” finns redan.", field="name")
+    department = Department(name=name, code=code)
+    db.session.add(department)
+    db.session.flush()
+    audit.record(actor, "department.created", department, f"Förvaltning {name}")
+    return department
+
+
+def _add_unit(actor, department: Department, name: str, kind: str) -> Unit:
+    name = _clean_name(name, "enheten", "name")
+    if kind not in UNIT_KINDS:
+        raise ValidationError(f"Okänd enhetstyp ”{kind}”. Välj en av: {', '.join(UNIT_KINDS)}.",
+                              field="kind")
+    if any(u.name == name for u in department.units):
+        raise ValidationError(f"Enheten ”{name}” finns redan i {department.name}.", field="name")
+    unit = Unit(department=department, name=name, kind=kind)
+    db.session.add(unit)
+    db.session.flush()
+    audit.record(actor, "unit.created", unit, f"Enhet {name} ({UNIT_KINDS[kind]}) i {department.name}")
+    return unit
+
+
+def create_department(actor, name: str) -> Department:
+    department = _add_department(actor, name)
+    db.session.commit()
+    return department
+
+
+def create_unit(actor, department: Department, name: str, kind: str) -> Unit:
+    unit = _add_unit(actor, department, name, kind)
+    db.session.commit()
+    return unit
+
+
+def update_unit(actor, unit: Unit, *, name: str, kind: str, active: bool) -> None:
+    name = _clean_name(name, "enheten", "name")
+    if kind not in UNIT_KINDS:
+        raise ValidationError("Okänd enhetstyp.", field="kind")
+    if name != unit.name and any(u.name == name for u in unit.department.units):
+        raise ValidationError(f"Enheten ”{name}” finns redan i {unit.department.name}.", field="name")
+    before = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
+    unit.name, unit.kind, unit.active = name, kind, active
+    after = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
+    if before != after:
+        audit.record(actor, "unit.updated", unit, f"{before} → {after}")
+    db.session.commit()
+
+
+# --- CSV import ---------------------------------------------------------------------------------
+
+HEADER_ALIASES = {
+    "förvaltning": "department", "forvaltning": "department", "department": "department",
+    "enhet": "unit", "unit": "unit",
+    "typ": "kind", "enhetstyp": "kind", "kind": "kind",
+}
+KIND_ALIASES = {slugify(label): kind for kind, label in UNIT_KINDS.items()} | {k: k for k in UNIT_KINDS}
+
+
+@dataclass
+class ImportReport:
+    departments_created: list[str] = field(default_factory=list)
+    units_created: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def import_organisation(actor, text: str) -> ImportReport:
+    """Create the departments and units a CSV lists (columns förvaltning, enhet, typ; comma or
+    semicolon). Idempotent: rows already present change nothing. All or nothing: any bad row
+    refuses the whole file, naming the row."""
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ValidationError("Filen är tom.")
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    header = [HEADER_ALIASES.get(h.strip().lower()) for h in rows[0]]
+    if "department" not in header:
+        raise ValidationError("Rubrikraden måste ha kolumnen ”förvaltning” (och gärna ”enhet” och ”typ”).")
+    report = ImportReport()
+    try:
+        for line_no, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            values = {key: (row[i].strip() if i < len(row) else "") for i, key in enumerate(header) if key}
+            try:
+                _import_row(actor, values, report)
+            except ValidationError as error:
+                raise ValidationError(f"Rad {line_no}: {error.message}") from error
+    except ValidationError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return report
+
+
+def _import_row(actor, values: dict, report: ImportReport) -> None:
+    department = find_department(values["department"])
+    if department is None:
+        department = _add_department(actor, values["department"])
+        report.departments_created.append(department.name)
+    unit_name = values.get("unit", "")
+    if not unit_name:
+        return
+    kind_text = values.get("kind") or "annan"
+    kind = KIND_ALIASES.get(slugify(kind_text))
+    if kind is None:
+        raise ValidationError(f"okänd enhetstyp ”{kind_text}” (använd t.ex. skola, förskola, fritidsgård).")
+    if any(u.name == " ".join(unit_name.split()) for u in department.units):
+        report.unchanged += 1
+        return
+    unit = _add_unit(actor, department, unit_name, kind)
+    report.units_created.append(f"{unit.name} ({department.name})")
