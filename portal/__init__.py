@@ -1,5 +1,6 @@
 """Samverkansportalen: create_app builds the Flask app from a config class."""
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from portal.extensions import csrf, db, login_manager, migrate
 
@@ -7,6 +8,8 @@ from portal.extensions import csrf, db, login_manager, migrate
 def create_app(config_class) -> Flask:
     app = Flask(__name__, instance_path=None)
     app.config.from_object(config_class)
+    # Ids in URLs fit the database's integer; a larger number is simply not found (404, not 500).
+    app.url_map.converters["int"] = BoundedIntConverter
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set. Set it in the environment (see README).")
 
@@ -25,16 +28,18 @@ def create_app(config_class) -> Flask:
 
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
+    from portal.handbook.views import bp as handbook_bp
     from portal.main.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, handbook_bp):
         app.register_blueprint(blueprint)
 
     from portal.auth.cli import users_cli
+    from portal.content.cli import content_cli
     from portal.demo import demo_cli
     from portal.org.cli import org_cli
 
-    for group in (users_cli, org_cli, demo_cli):
+    for group in (users_cli, org_cli, demo_cli, content_cli):
         app.cli.add_command(group)
 
     from portal.errors import register_error_handlers
@@ -43,6 +48,12 @@ def create_app(config_class) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _project_dir():

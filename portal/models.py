@@ -2,3 +2,4 @@
 from portal.audit import AuditEvent  # noqa: F401
 from portal.auth.models import LoginThrottle, RoleGrant, User  # noqa: F401
 from portal.org.models import Department, Unit  # noqa: F401
+from portal.handbook.models import Document, Revision, RevisionLink, SlugRedirect  # noqa: F401

@@ -1,13 +1,23 @@
 """What the start page shows, and the health of the database and the search index."""
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from portal.extensions import db
+from portal.handbook import services as handbook
+from portal.handbook.models import Document
+
+# The routine a worried member of staff needs first; the start page links to it in one click.
+URGENT_SLUG = "orosanmalan"
+CONTACTS_SLUG = "kontaktvagar"
 
 
 def start_page(user) -> dict:
-    return {}
+    urgent = {slug: db.session.scalar(select(Document).where(
+        Document.slug == slug, Document.current_revision_id.is_not(None), Document.archived_at.is_(None)))
+        for slug in (URGENT_SLUG, CONTACTS_SLUG)}
+    return {"urgent": urgent[URGENT_SLUG], "contacts": urgent[CONTACTS_SLUG],
+            "roots": handbook.tree(user), "recent": handbook.recent_changes(8)}
 
 
 def health(config) -> dict:

@@ -1,0 +1,1 @@
+"""Import and export of the handbook as Markdown files with front matter (innehall/)."""

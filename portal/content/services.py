@@ -1,0 +1,251 @@
+"""The shipped handbook as files: Markdown with YAML front matter <-> published revisions.
+
+Import is idempotent: an unchanged file makes no revision, a changed file exactly one. A file with
+malformed front matter is refused with its name and the reason, and nothing from it is stored.
+Export writes the published versions back in the same format, so export then import changes nothing.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from portal.errors import ValidationError
+from portal.extensions import db
+from portal.handbook import services as handbook
+from portal.handbook.models import Document
+from portal.org import services as org
+from portal.org.models import Department
+
+FRONT_MATTER_KEYS = ("slug", "title", "kind", "parent", "order", "department", "applies_to",
+                     "decided_by", "decided_on", "review_by", "owner", "legal_refs", "tags")
+# Accepted on import only: how to publish a changed file. Not part of the content, not exported.
+PUBLISH_KEYS = ("change_note", "substantial")
+REQUIRED_KEYS = ("slug", "title", "kind", "department")
+
+
+class ContentError(Exception):
+    def __init__(self, filename: str, reason: str):
+        super().__init__(f"{filename}: {reason}")
+        self.filename, self.reason = filename, reason
+
+
+@dataclass
+class ContentFile:
+    filename: str
+    slug: str
+    title: str
+    kind: str
+    parent: str | None
+    order: int
+    department: str
+    meta: dict
+    body: str
+    change_note: str | None = None
+    substantial: bool = False
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    departments_created: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+
+def parse_file(filename: str, text: str) -> ContentFile:
+    """Validate one file completely before anything is stored."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    if not text.startswith("---\n"):
+        raise ContentError(filename, "filen måste börja med front matter: en rad med --- först.")
+    end = text.find("\n---\n", 3)
+    if end == -1 and text.rstrip().endswith("\n---"):
+        end = len(text.rstrip()) - 4
+    if end == -1:
+        raise ContentError(filename, "front matter avslutas inte med en rad med ---.")
+    try:
+        data = yaml.safe_load(text[4:end + 1])
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (rad {mark.line + 2})" if mark else ""
+        raise ContentError(filename, f"front matter är inte giltig YAML{where}: "
+                                     f"{getattr(error, 'problem', None) or error}.")
+    if not isinstance(data, dict):
+        raise ContentError(filename, "front matter ska vara nyckel: värde-par.")
+    unknown = sorted(set(map(str, data)) - set(FRONT_MATTER_KEYS) - set(PUBLISH_KEYS))
+    if unknown:
+        raise ContentError(filename, f"okända nycklar i front matter: {', '.join(unknown)}. "
+                                     f"Tillåtna: {', '.join(FRONT_MATTER_KEYS)}.")
+    missing = [key for key in REQUIRED_KEYS if data.get(key) in (None, "")]
+    if missing:
+        raise ContentError(filename, f"saknar {', '.join(missing)} i front matter.")
+    for key in ("slug", "title", "kind", "department"):
+        if not isinstance(data[key], str):
+            raise ContentError(filename, f"{key} ska vara text.")
+    if data.get("parent") is not None and not isinstance(data["parent"], str):
+        raise ContentError(filename, "parent ska vara ett dokuments adress (slug) eller null.")
+    order = data.get("order", 0)
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise ContentError(filename, "order ska vara ett heltal.")
+    if not isinstance(data.get("substantial", False), bool):
+        raise ContentError(filename, "substantial ska vara true eller false.")
+    try:
+        slug = handbook.validate_slug(data["slug"])
+        title = handbook.validate_title(data["title"])
+        kind = handbook.validate_kind(data["kind"])
+        meta = handbook.normalize_meta({key: data.get(key) for key in handbook.META_KEYS})
+        body = handbook.normalize_body(text[end + 5:])
+    except ValidationError as error:
+        raise ContentError(filename, error.message)
+    if Path(filename).stem != slug:
+        raise ContentError(filename, f"filnamnet ska vara {slug}.md så att filen och adressen hör ihop.")
+    if data.get("parent") == slug:
+        raise ContentError(filename, "ett dokument kan inte ligga under sig självt.")
+    return ContentFile(filename=filename, slug=slug, title=title, kind=kind, parent=data.get("parent"),
+                       order=order, department=" ".join(data["department"].split()), meta=meta, body=body,
+                       change_note=data.get("change_note"), substantial=data.get("substantial", False))
+
+
+def read_directory(directory: Path) -> tuple[list[ContentFile], list[tuple[str, str]]]:
+    files, refused = [], []
+    for path in sorted(directory.glob("*.md")):
+        try:
+            files.append(parse_file(path.name, path.read_text(encoding="utf-8")))
+        except UnicodeDecodeError:
+            refused.append((path.name, "filen är inte UTF-8."))
+        except ContentError as error:
+            refused.append((error.filename, error.reason))
+    return files, refused
+
+
+def import_directory(actor, directory: Path) -> ImportReport:
+    files, refused = read_directory(directory)
+    report = ImportReport(refused=list(refused))
+    refused_slugs = set()
+    seen: dict[str, str] = {}
+    for item in list(files):
+        if item.slug in seen:
+            report.refused.append((item.filename, f"samma adress ({item.slug}) som {seen[item.slug]}."))
+            files.remove(item)
+        seen[item.slug] = item.filename
+    for item in _parents_first(files, report):
+        if item.parent and item.parent in refused_slugs:
+            report.refused.append((item.filename, f"överordnat dokument {item.parent} kunde inte importeras."))
+            refused_slugs.add(item.slug)
+            continue
+        try:
+            _import_one(actor, item, report)
+        except (ContentError, ValidationError) as error:
+            db.session.rollback()
+            report.refused.append((item.filename, getattr(error, "reason", None) or error.message))
+            refused_slugs.add(item.slug)
+    return report
+
+
+def _parents_first(files: list[ContentFile], report: ImportReport) -> list[ContentFile]:
+    by_slug = {f.slug: f for f in files}
+    ordered, placed, visiting = [], set(), set()
+
+    def place(item: ContentFile):
+        if item.slug in placed:
+            return
+        if item.slug in visiting:
+            raise ContentError(item.filename, "dokumenten ligger under varandra i en ring (parent).")
+        visiting.add(item.slug)
+        if item.parent in by_slug:
+            place(by_slug[item.parent])
+        visiting.discard(item.slug)
+        placed.add(item.slug)
+        ordered.append(item)
+
+    for item in files:
+        try:
+            place(item)
+        except ContentError as error:
+            report.refused.append((error.filename, error.reason))
+            placed.add(item.slug)
+    return ordered
+
+
+def _department(actor, name: str, report: ImportReport) -> Department:
+    department = org.find_department(name)
+    if department is None:
+        department = org.create_department(actor, name)
+        report.departments_created.append(name)
+    return department
+
+
+def _import_one(actor, item: ContentFile, report: ImportReport) -> None:
+    parent = None
+    if item.parent:
+        parent = db.session.scalar(select(Document).where(Document.slug == item.parent))
+        if parent is None:
+            raise ContentError(item.filename, f"överordnat dokument ”{item.parent}” finns inte.")
+    for name in item.meta["applies_to"]:
+        _department(actor, name, report)
+    department = _department(actor, item.department, report)
+    document = db.session.scalar(select(Document).where(Document.slug == item.slug))
+    note = item.change_note or f"Importerad från {item.filename}"
+    if document is None:
+        document = handbook.create_document(
+            actor, slug=item.slug, title=item.title, kind=item.kind, department=department, parent=parent,
+            position=item.order, body=item.body, meta=item.meta)
+        handbook.publish(document, handbook.latest_revision(document), actor, note, item.substantial)
+        report.created.append(item.slug)
+        return
+    if document.is_archived:
+        raise ContentError(item.filename, "dokumentet är arkiverat i portalen; ta tillbaka det där först.")
+    changed = False
+    if (document.parent_id, document.position, document.kind, document.department_id) != \
+            (parent.id if parent else None, item.order, item.kind, department.id):
+        handbook.update_structure(actor, document, parent=parent, position=item.order, kind=item.kind,
+                                  department=department)
+        changed = True
+    current = document.current_revision
+    if current is None or (current.title, current.body, current.meta) != (item.title, item.body, item.meta):
+        if handbook.pending_draft(document) is not None:
+            raise ContentError(item.filename, "dokumentet har ett opublicerat utkast i portalen. Publicera "
+                                              "eller ersätt utkastet där först, så att inget arbete går förlorat.")
+        revision = handbook.save_draft(actor, document, base_number=document.latest_number, title=item.title,
+                                       body=item.body, meta=item.meta, note=f"Import av {item.filename}")
+        handbook.publish(document, revision, actor, note.replace("Importerad", "Uppdaterad"), item.substantial)
+        changed = True
+    (report.updated if changed else report.unchanged).append(item.slug)
+
+
+# --- Export -------------------------------------------------------------------------------------
+
+def to_file_text(document: Document) -> str:
+    revision = document.current_revision
+    meta = revision.meta
+    front = {
+        "slug": document.slug, "title": revision.title, "kind": document.kind,
+        "parent": document.parent.slug if document.parent else None, "order": document.position,
+        "department": document.department.name, "applies_to": meta.get("applies_to", []),
+        "decided_by": meta.get("decided_by"), "decided_on": _as_date(meta.get("decided_on")),
+        "review_by": _as_date(meta.get("review_by")), "owner": meta.get("owner"),
+        "legal_refs": meta.get("legal_refs", []), "tags": meta.get("tags", []),
+    }
+    dumped = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
+    return f"---\n{dumped}---\n\n{revision.body}"
+
+
+def _as_date(value):
+    return date.fromisoformat(value) if value else None
+
+
+def export_directory(directory: Path) -> list[str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for document in handbook.list_documents(include_archived=False):
+        if document.current_revision is None:
+            continue
+        (directory / f"{document.slug}.md").write_text(to_file_text(document), encoding="utf-8")
+        written.append(document.slug)
+    return written

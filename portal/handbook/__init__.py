@@ -1,0 +1,1 @@
+"""Handbook documents, immutable revisions, Markdown rendering, editing, history and diff."""

@@ -1,0 +1,93 @@
+"""Forms for creating, editing, publishing and organising handbook documents."""
+from flask_wtf import FlaskForm
+from wtforms import (HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.handbook.models import KINDS
+
+KIND_CHOICES = list(KINDS.items())
+CHANGE_CHOICES = [("minor", "Språklig ändring – innebörden är densamma, inget behöver göras om"),
+                  ("substantial", "Väsentlig ändring – enheterna behöver bekräfta rutinen igen")]
+
+
+class MetaFields:
+    """Document-control fields shared by the create and edit forms (validated by the service)."""
+
+    decided_by = StringField("Beslutad av", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
+    decided_on = StringField("Fastställd", validators=[Optional(), Length(max=10, message="Skriv ÅÅÅÅ-MM-DD.")],
+                             render_kw={"type": "date"})
+    review_by = StringField("Revideras senast", validators=[Optional(), Length(max=10, message="Skriv ÅÅÅÅ-MM-DD.")],
+                            render_kw={"type": "date"})
+    owner = StringField("Dokumentansvarig", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
+    applies_to = SelectMultipleField("Gäller för förvaltningar", coerce=int)
+    legal_refs = TextAreaField("Lagrum (ett per rad)", validators=[Optional(), Length(max=5000)],
+                               render_kw={"rows": 3})
+    tags = StringField("Nyckelord (kommaseparerade)", validators=[Optional(), Length(max=2000)])
+
+
+class EditForm(MetaFields, FlaskForm):
+    base_number = HiddenField(validators=[InputRequired()])
+    title = StringField("Rubrik", validators=[DataRequired("Ange en rubrik."),
+                                              Length(max=200, message="Högst 200 tecken.")])
+    body = TextAreaField("Text (Markdown)", render_kw={"rows": 24, "spellcheck": "true"})
+    save_note = StringField("Kommentar till utkastet (valfri)", validators=[Optional(), Length(max=500)])
+    change_note = TextAreaField("Ändringsnotering", validators=[Optional(), Length(max=1000, message="Högst 1000 tecken.")],
+                                render_kw={"rows": 2})
+    change_kind = RadioField("Typ av ändring", choices=CHANGE_CHOICES, validators=[Optional()],
+                             validate_choice=True)
+
+
+class CreateForm(MetaFields, FlaskForm):
+    title = StringField("Rubrik", validators=[DataRequired("Ange en rubrik."),
+                                              Length(max=200, message="Högst 200 tecken.")])
+    slug = StringField("Adress", validators=[DataRequired("Ange en adress."), Length(max=80, message="Högst 80 tecken.")])
+    kind = SelectField("Typ", choices=KIND_CHOICES, validate_choice=True)
+    department = SelectField("Ägande förvaltning", coerce=int, validate_choice=True)
+    parent = SelectField("Placering i handboken", coerce=int, validate_choice=True)
+
+
+class PublishForm(FlaskForm):
+    change_note = TextAreaField("Ändringsnotering", validators=[
+        DataRequired("Skriv en ändringsnotering: vad har ändrats och varför?"),
+        Length(max=1000, message="Högst 1000 tecken.")], render_kw={"rows": 2})
+    change_kind = RadioField("Typ av ändring", choices=CHANGE_CHOICES, validate_choice=True,
+                             validators=[InputRequired("Välj typ av ändring.")])
+    number = HiddenField(validators=[InputRequired()])
+
+
+class StructureForm(FlaskForm):
+    parent = SelectField("Placering i handboken", coerce=int, validate_choice=True)
+    position = IntegerField("Ordning bland syskon (lägre först)", validators=[
+        InputRequired("Ange ett heltal."), NumberRange(-1_000_000, 1_000_000, "Ange ett heltal.")])
+    kind = SelectField("Typ", choices=KIND_CHOICES, validate_choice=True)
+    department = SelectField("Ägande förvaltning", coerce=int, validate_choice=True)
+
+
+class RenameForm(FlaskForm):
+    slug = StringField("Ny adress", validators=[DataRequired("Ange en adress."), Length(max=80, message="Högst 80 tecken.")])
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token, for buttons that change state."""
+
+
+def meta_from_form(form, departments_by_id) -> dict:
+    return {
+        "decided_by": form.decided_by.data, "decided_on": form.decided_on.data,
+        "review_by": form.review_by.data, "owner": form.owner.data,
+        "applies_to": [departments_by_id[i].name for i in form.applies_to.data or [] if i in departments_by_id],
+        "legal_refs": [line for line in (form.legal_refs.data or "").splitlines() if line.strip()],
+        "tags": [tag for tag in (form.tags.data or "").split(",") if tag.strip()],
+    }
+
+
+def fill_meta(form, meta: dict, departments) -> None:
+    by_name = {d.name: d.id for d in departments}
+    form.decided_by.data = meta.get("decided_by") or ""
+    form.decided_on.data = meta.get("decided_on") or ""
+    form.review_by.data = meta.get("review_by") or ""
+    form.owner.data = meta.get("owner") or ""
+    form.applies_to.data = [by_name[n] for n in meta.get("applies_to", []) if n in by_name]
+    form.legal_refs.data = "\n".join(meta.get("legal_refs", []))
+    form.tags.data = ", ".join(meta.get("tags", []))

@@ -1,0 +1,113 @@
+"""Markdown to safe HTML, once per revision: raw HTML off, few link schemes, slug links resolved.
+
+Also extracts what the rest of the portal needs from a text: the table of contents, the internal
+links (for backlinks and broken-link reports) and the adoption checklist.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+CHECKLIST_HEADING = "Checklista för införande"
+ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
+# A bare slug as a link target means another handbook document: [SIP](sip) or [x](sip#rubrik).
+SLUG_LINK = re.compile(r"^([a-z0-9][a-z0-9-]{0,79})(#[^\s]*)?$")
+HANDBOOK_LINK = re.compile(r"^/handbok/([a-z0-9][a-z0-9-]{0,79})(?:[/#?].*)?$")
+
+
+@dataclass
+class Rendered:
+    html: str
+    toc: list[dict] = field(default_factory=list)
+    links: set[str] = field(default_factory=set)
+    checklist: list[str] = field(default_factory=list)
+
+
+def heading_id(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "rubrik"
+
+
+def _validate_link(url: str) -> bool:
+    """Only http(s), mailto, tel and scheme-less (relative, anchor) links; never data: or script."""
+    candidate = "".join(url.split()).lower()
+    if candidate.startswith("//"):
+        return False
+    scheme = urlsplit(candidate).scheme if ":" in candidate.split("/")[0] else ""
+    return scheme == "" or scheme in ALLOWED_SCHEMES
+
+
+def _resolve_internal_links(state) -> None:
+    links = state.env.setdefault("internal_links", set())
+    for block in state.tokens:
+        for token in block.children or ():
+            if token.type != "link_open":
+                continue
+            href = token.attrGet("href") or ""
+            if match := SLUG_LINK.match(href):
+                token.attrSet("href", f"/handbok/{match.group(1)}{match.group(2) or ''}")
+                links.add(match.group(1))
+            elif match := HANDBOOK_LINK.match(href):
+                links.add(match.group(1))
+            elif urlsplit(href).scheme in ("http", "https"):
+                token.attrSet("rel", "noopener noreferrer")
+
+
+def _build() -> MarkdownIt:
+    md = (MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+          .enable(["table", "strikethrough"])
+          .use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_id)
+          .use(tasklists_plugin, label=True)
+          .use(footnote_plugin))
+    md.validateLink = _validate_link
+    md.core.ruler.push("internal_links", _resolve_internal_links)
+    return md
+
+
+_MD = _build()
+
+
+def render(text: str) -> Rendered:
+    env: dict = {}
+    tokens = _MD.parse(text, env)
+    html = _MD.renderer.render(tokens, _MD.options, env)
+    toc, checklist = [], []
+    in_checklist = False
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open":
+            level = int(token.tag[1])
+            title = tokens[i + 1].content
+            if level <= 3:
+                toc.append({"level": level, "id": token.attrGet("id"), "text": title})
+            if level <= 2:
+                in_checklist = " ".join(title.split()).lower() == CHECKLIST_HEADING.lower()
+        elif in_checklist and token.type == "inline" and i >= 2 \
+                and tokens[i - 2].type == "list_item_open" \
+                and "task-list-item" in (tokens[i - 2].attrGet("class") or ""):
+            # The task-list plugin has already taken the "[ ]" off the item's text.
+            if text := " ".join(token.content.split()):
+                checklist.append(text)
+    return Rendered(html=html, toc=toc, links=env.get("internal_links", set()), checklist=checklist)
+
+
+def extract_checklist(text: str) -> list[str]:
+    return render(text).checklist
+
+
+def plain_text(text: str) -> str:
+    """Readable text without Markdown syntax, for search snippets and summaries."""
+    tokens = _MD.parse(text, {})
+    parts = []
+    for token in tokens:
+        if token.type == "inline":
+            parts.append("".join(child.content for child in token.children or ()
+                                 if child.type in ("text", "code_inline")))
+        elif token.type in ("fence", "code_block"):
+            parts.append(token.content)
+    return "\n".join(p for p in parts if p.strip())

@@ -1,0 +1,157 @@
+"""Tables for documents, their immutable revisions, slug redirects and internal links."""
+from datetime import date, datetime
+
+from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, String, Table, Text,
+                        UniqueConstraint, event)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.org.models import Department
+
+KINDS = {"section": "Avsnitt", "routine": "Rutin", "agreement": "Överenskommelse"}
+# Routines and agreements are styrdokument and carry document-control metadata.
+CONTROLLED_KINDS = ("routine", "agreement")
+
+document_applies_to = Table(
+    "document_applies_to",
+    db.metadata,
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Document(db.Model):
+    """A handbook page's identity and place in the tree; its content lives in revisions."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('section', 'routine', 'agreement')", name="known_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    # The title of the current published revision (or of the first draft), for lists and links.
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    current_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revisions.id", use_alter=True, name="fk_documents_current_revision_id_revisions"))
+    # Number of the newest revision; a save based on an older one is a conflict.
+    latest_number: Mapped[int] = mapped_column(default=0)
+    archived_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    parent: Mapped["Document | None"] = relationship(remote_side="Document.id", back_populates="children")
+    children: Mapped[list["Document"]] = relationship(back_populates="parent",
+                                                      order_by="(Document.position, Document.title)")
+    current_revision: Mapped["Revision | None"] = relationship(foreign_keys=[current_revision_id],
+                                                               post_update=True)
+    applies_to: Mapped[list[Department]] = relationship(secondary=document_applies_to,
+                                                        order_by=Department.name)
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind]
+
+    @property
+    def is_published(self) -> bool:
+        return self.current_revision_id is not None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Document {self.slug}>"
+
+
+class Revision(db.Model):
+    """An immutable snapshot of a document's title, metadata and Markdown, numbered per document.
+
+    Publishing stamps the publication fields once; content and rendering never change after insert.
+    """
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    html: Mapped[str] = mapped_column(Text)
+    toc: Mapped[list] = mapped_column(JSON, default=list)
+    based_on_number: Mapped[int | None]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_label: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    save_note: Mapped[str] = mapped_column(String(500), default="")
+    # Publication, stamped once.
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    change_note: Mapped[str | None] = mapped_column(String(1000))
+    substantial: Mapped[bool | None]
+
+    document: Mapped[Document] = relationship(foreign_keys=[document_id])
+    author = relationship("User", foreign_keys=[author_id], lazy="joined")
+    published_by = relationship("User", foreign_keys=[published_by_id], lazy="joined")
+    links: Mapped[list["RevisionLink"]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def change_kind_label(self) -> str:
+        if self.substantial is None:
+            return "–"
+        return "Väsentlig ändring" if self.substantial else "Språklig ändring"
+
+    def meta_date(self, key: str) -> date | None:
+        value = (self.meta or {}).get(key)
+        return date.fromisoformat(value) if value else None
+
+    def __repr__(self) -> str:
+        return f"<Revision {self.document_id}#{self.number}>"
+
+
+IMMUTABLE_REVISION_FIELDS = ("document_id", "number", "title", "body", "meta", "html", "toc",
+                             "based_on_number", "author_id", "created_at")
+ONCE_FIELDS = ("published_at", "published_by_id", "change_note", "substantial")
+
+
+@event.listens_for(Revision, "before_update")
+def _revisions_are_immutable(mapper, connection, revision):
+    state = db.inspect(revision)
+    for name in IMMUTABLE_REVISION_FIELDS:
+        if state.attrs[name].history.has_changes():
+            raise RuntimeError(f"Revision {revision.id} is immutable ({name} changed)")
+    for name in ONCE_FIELDS:
+        history = state.attrs[name].history
+        if history.has_changes() and any(v is not None for v in history.deleted):
+            raise RuntimeError(f"Revision {revision.id} was already published ({name})")
+
+
+class RevisionLink(db.Model):
+    """An internal link from a revision to a document slug, for backlinks and broken-link reports."""
+
+    __tablename__ = "revision_links"
+
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    target_slug: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+
+
+class SlugRedirect(db.Model):
+    """An old address of a renamed document; /handbok/<old> redirects to the current slug."""
+
+    __tablename__ = "slug_redirects"
+
+    old_slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

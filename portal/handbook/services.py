@@ -1,0 +1,608 @@
+"""Handbook rules: create, save drafts, publish, restore, move, rename, archive, read and compare.
+
+Every public function that changes something is one transaction: it checks permission through
+the policy, validates, writes, records the audit event, commits, and then announces the change
+(`document_changed`) so the search index can follow.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from blinker import Namespace
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.clock import utcnow
+from portal.errors import EditConflict, NotFound, ValidationError
+from portal.extensions import db
+from portal.handbook import diff as diffing
+from portal.handbook.markdown import render
+from portal.handbook.models import (CONTROLLED_KINDS, KINDS, Document, Revision, RevisionLink,
+                                    SlugRedirect)
+from portal.org.models import Department
+from portal.policy import authorize, can
+
+signals = Namespace()
+# Sent after a commit that changes what readers see: (document_id,). The search index listens.
+document_changed = signals.signal("document-changed")
+
+for _action, _label in {
+    "document.created": "Dokument skapat",
+    "document.saved": "Utkast sparat",
+    "document.published": "Version publicerad",
+    "document.restored": "Äldre version återställd som utkast",
+    "document.moved": "Dokument flyttat",
+    "document.renamed": "Adress ändrad",
+    "document.archived": "Dokument arkiverat",
+    "document.unarchived": "Dokument återtaget från arkivet",
+}.items():
+    audit.register_action(_action, _label)
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+RESERVED_SLUGS = {"ny", "forhandsgranska"}
+MAX_BODY_CHARS = 2_000_000
+MAX_TITLE_CHARS = 200
+META_TEXT_FIELDS = ("decided_by", "owner")
+META_DATE_FIELDS = ("decided_on", "review_by")
+META_LIST_FIELDS = ("legal_refs", "tags", "applies_to")
+META_KEYS = META_TEXT_FIELDS + META_DATE_FIELDS + META_LIST_FIELDS
+REVIEW_WARNING_DAYS = 60
+
+
+# --- Validation ---------------------------------------------------------------------------------
+
+def _has_control_chars(text: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text)
+
+
+def validate_slug(slug: str) -> str:
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug):
+        raise ValidationError("Adressen får bara innehålla a–z, 0–9 och bindestreck (högst 80 tecken), "
+                              "t.ex. orosanmalan.", field="slug")
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(f"Adressen ”{slug}” är reserverad. Välj en annan.", field="slug")
+    return slug
+
+
+def validate_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError("Ange en rubrik.", field="title")
+    if len(title) > MAX_TITLE_CHARS:
+        raise ValidationError(f"Rubriken får vara högst {MAX_TITLE_CHARS} tecken.", field="title")
+    if _has_control_chars(title):
+        raise ValidationError("Rubriken innehåller otillåtna tecken.", field="title")
+    return title
+
+
+def normalize_body(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").replace("\r", "\n")
+    if len(body) > MAX_BODY_CHARS:
+        raise ValidationError("Texten är för lång (högst 2 miljoner tecken).", field="body")
+    if "\x00" in body or _has_control_chars(body):
+        raise ValidationError("Texten innehåller otillåtna tecken (kontrolltecken).", field="body")
+    return "\n".join(line.rstrip() for line in body.strip("\n").split("\n")) + "\n"
+
+
+def validate_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValidationError(f"Okänd dokumenttyp ”{kind}”. Välj avsnitt, rutin eller överenskommelse.",
+                              field="kind")
+    return kind
+
+
+def normalize_meta(meta: dict) -> dict:
+    """The document-control metadata in one canonical form (ISO dates, trimmed lists)."""
+    unknown = set(meta) - set(META_KEYS)
+    if unknown:
+        raise ValidationError(f"Okända metadatafält: {', '.join(sorted(unknown))}.")
+    result = {}
+    for key in META_TEXT_FIELDS:
+        value = meta.get(key)
+        if value is None or str(value).strip() == "":
+            result[key] = None
+            continue
+        if not isinstance(value, str):
+            raise ValidationError(f"{FIELD_LABELS[key]} ska vara text.", field=key)
+        value = " ".join(value.split())
+        if len(value) > 200 or _has_control_chars(value):
+            raise ValidationError(f"{FIELD_LABELS[key]} får vara högst 200 tecken vanlig text.", field=key)
+        result[key] = value
+    for key in META_DATE_FIELDS:
+        value = meta.get(key)
+        if value in (None, ""):
+            result[key] = None
+        elif isinstance(value, date):
+            result[key] = value.isoformat()
+        else:
+            try:
+                result[key] = date.fromisoformat(str(value).strip()).isoformat()
+            except ValueError:
+                raise ValidationError(f"{FIELD_LABELS[key]} ska vara ett datum som ÅÅÅÅ-MM-DD.", field=key)
+    for key in META_LIST_FIELDS:
+        value = meta.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+            raise ValidationError(f"{FIELD_LABELS[key]} ska vara en lista med text.", field=key)
+        items = []
+        for item in value:
+            item = " ".join(str(item).split())
+            if key == "tags":
+                item = item.lower()
+            if not item:
+                continue
+            if len(item) > 200 or _has_control_chars(item):
+                raise ValidationError(f"Ett värde i {FIELD_LABELS[key].lower()} är för långt "
+                                      "eller innehåller otillåtna tecken.", field=key)
+            if item not in items:
+                items.append(item)
+        if len(items) > 50:
+            raise ValidationError(f"{FIELD_LABELS[key]} får ha högst 50 värden.", field=key)
+        result[key] = items
+    return result
+
+
+FIELD_LABELS = {
+    "decided_by": "Beslutad av", "decided_on": "Fastställd", "review_by": "Revideras senast",
+    "owner": "Dokumentansvarig", "legal_refs": "Lagrum", "tags": "Nyckelord", "applies_to": "Gäller för",
+}
+
+
+def _resolve_departments(names: list[str]) -> list[Department]:
+    departments = []
+    for name in names:
+        department = db.session.scalar(select(Department).where(Department.name == name))
+        if department is None:
+            raise ValidationError(f"Förvaltningen ”{name}” finns inte.", field="applies_to")
+        departments.append(department)
+    return departments
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+def find_document(slug: str) -> tuple[Document, bool]:
+    """The document at a slug, or at an old slug it was renamed from (second value True)."""
+    document = db.session.scalar(select(Document).where(Document.slug == slug))
+    if document is not None:
+        return document, False
+    redirect = db.session.get(SlugRedirect, slug) if slug and len(slug) <= 80 else None
+    if redirect is not None:
+        return db.session.get(Document, redirect.document_id), True
+    raise NotFound("Dokumentet finns inte. Det kan ha fått en ny adress eller tagits bort.")
+
+
+def get_document_by_id(document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise NotFound("Dokumentet finns inte.")
+    return document
+
+
+def authorize_edit(user, document: Document) -> None:
+    authorize(user, "document.edit", document)
+
+
+def visible_to(user, document: Document) -> bool:
+    """Readers see published documents (archived ones too, marked); editors in scope see drafts."""
+    return document.is_published or can(user, "document.view_drafts", document)
+
+
+def ensure_visible(user, document: Document) -> None:
+    if not visible_to(user, document):
+        raise NotFound("Dokumentet finns inte.")
+
+
+def get_revision(user, document: Document, number: int) -> Revision:
+    ensure_visible(user, document)
+    revision = db.session.scalar(select(Revision).where(Revision.document_id == document.id,
+                                                        Revision.number == number))
+    if revision is None:
+        raise NotFound(f"Version {number} finns inte.")
+    if not revision.is_published and not can(user, "document.view_drafts", document):
+        raise NotFound(f"Version {number} finns inte.")
+    return revision
+
+
+def latest_revision(document: Document) -> Revision | None:
+    return db.session.scalar(select(Revision).where(Revision.document_id == document.id,
+                                                    Revision.number == document.latest_number))
+
+
+def pending_draft(document: Document) -> Revision | None:
+    """The newest revision when it is newer than the published one: the editors' working copy."""
+    latest = latest_revision(document)
+    if latest is None or latest.is_published:
+        return None
+    return latest
+
+
+def history(user, document: Document) -> list[Revision]:
+    ensure_visible(user, document)
+    stmt = select(Revision).where(Revision.document_id == document.id).order_by(Revision.number.desc())
+    if not can(user, "document.view_drafts", document):
+        stmt = stmt.where(Revision.published_at.is_not(None))
+    return list(db.session.scalars(stmt))
+
+
+def tree(user) -> list[Document]:
+    """Root documents with children loaded, in editor-set order; drafts only for editors in scope."""
+    documents = list(db.session.scalars(
+        select(Document).where(Document.archived_at.is_(None))
+        .options(selectinload(Document.children)).order_by(Document.position, Document.title)))
+    visible = {d.id for d in documents if visible_to(user, d)}
+    roots = [d for d in documents if d.id in visible and (d.parent_id is None or d.parent_id not in visible)]
+    return _prune(roots, visible)
+
+
+def _prune(nodes, visible):
+    # Children lists are filtered copies: archived or invisible children leave the tree.
+    for node in nodes:
+        node.visible_children = _prune([c for c in node.children if c.id in visible
+                                        and c.archived_at is None], visible)
+    return nodes
+
+
+def breadcrumbs(document: Document) -> list[Document]:
+    trail, node, seen = [], document.parent, set()
+    while node is not None and node.id not in seen:
+        seen.add(node.id)
+        trail.insert(0, node)
+        node = node.parent
+    return trail
+
+
+def recent_changes(limit: int = 8) -> list[Revision]:
+    return list(db.session.scalars(
+        select(Revision).join(Revision.document)
+        .where(Revision.published_at.is_not(None), Document.archived_at.is_(None))
+        .options(selectinload(Revision.document)).order_by(Revision.published_at.desc()).limit(limit)))
+
+
+def backlinks(document: Document) -> list[Document]:
+    """Published, unarchived documents whose current version links here."""
+    return list(db.session.scalars(
+        select(Document).join(RevisionLink, RevisionLink.revision_id == Document.current_revision_id)
+        .where(RevisionLink.target_slug == document.slug, Document.archived_at.is_(None),
+               Document.id != document.id)
+        .order_by(Document.title)))
+
+
+def linked_documents(revision: Revision) -> list[Document]:
+    slugs = [link.target_slug for link in revision.links]
+    if not slugs:
+        return []
+    return list(db.session.scalars(
+        select(Document).where(Document.slug.in_(slugs), Document.current_revision_id.is_not(None),
+                               Document.archived_at.is_(None)).order_by(Document.title)))
+
+
+def list_documents(include_archived: bool = True) -> list[Document]:
+    stmt = select(Document).options(selectinload(Document.current_revision)).order_by(Document.title)
+    if not include_archived:
+        stmt = stmt.where(Document.archived_at.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+# --- Editor overview ----------------------------------------------------------------------------
+
+@dataclass
+class ReviewItem:
+    document: Document
+    review_by: date
+    overdue: bool
+    days_left: int
+
+
+def review_due(today: date | None = None, within_days: int = REVIEW_WARNING_DAYS) -> list[ReviewItem]:
+    today = today or date.today()
+    items = []
+    for document in list_documents(include_archived=False):
+        revision = document.current_revision
+        review_by = revision.meta_date("review_by") if revision else None
+        if review_by and review_by <= today + timedelta(days=within_days):
+            items.append(ReviewItem(document, review_by, review_by < today, (review_by - today).days))
+    return sorted(items, key=lambda item: item.review_by)
+
+
+@dataclass
+class BrokenLink:
+    document: Document
+    revision: Revision
+    target_slug: str
+    reason: str
+
+
+def broken_links() -> list[BrokenLink]:
+    """Links in current versions and pending drafts to slugs that lead nowhere a reader can go."""
+    documents = {d.slug: d for d in list_documents()}
+    redirects = {r.old_slug: r.document_id for r in db.session.scalars(select(SlugRedirect))}
+    by_id = {d.id: d for d in documents.values()}
+    revision_ids = [d.current_revision_id for d in documents.values() if d.current_revision_id]
+    revision_ids += [r.id for r in db.session.scalars(
+        select(Revision).join(Document, Document.id == Revision.document_id)
+        .where(Revision.number == Document.latest_number, Revision.published_at.is_(None)))]
+    result = []
+    for link in db.session.scalars(select(RevisionLink).where(RevisionLink.revision_id.in_(revision_ids))
+                                   .order_by(RevisionLink.target_slug)):
+        revision = db.session.get(Revision, link.revision_id)
+        source = by_id[revision.document_id]
+        if source.is_archived:
+            continue
+        target = documents.get(link.target_slug) or by_id.get(redirects.get(link.target_slug))
+        if target is None:
+            reason = "Dokumentet finns inte"
+        elif target.is_archived:
+            reason = "Dokumentet är arkiverat"
+        elif not target.is_published:
+            reason = "Dokumentet är inte publicerat"
+        elif target.slug != link.target_slug:
+            reason = f"Gammal adress (leder vidare till {target.slug})"
+        else:
+            continue
+        result.append(BrokenLink(source, revision, link.target_slug, reason))
+    return result
+
+
+def drafts_in_progress(user) -> list[tuple[Document, Revision]]:
+    """Documents with unpublished work the user may see."""
+    rows = db.session.execute(
+        select(Document, Revision).join(Revision, (Revision.document_id == Document.id)
+                                        & (Revision.number == Document.latest_number))
+        .where(Revision.published_at.is_(None), Document.archived_at.is_(None))
+        .order_by(Revision.created_at.desc())).all()
+    return [(d, r) for d, r in rows if can(user, "document.view_drafts", d)]
+
+
+# --- Changes ------------------------------------------------------------------------------------
+
+def _new_revision(actor, document: Document, *, title: str, body: str, meta: dict,
+                  based_on: int | None, note: str = "") -> Revision:
+    rendered = render(body)
+    document.latest_number += 1
+    revision = Revision(
+        document=document, number=document.latest_number, title=title, body=body, meta=meta,
+        html=rendered.html, toc=rendered.toc, based_on_number=based_on,
+        author_id=getattr(actor, "id", None), author_label=getattr(actor, "email", str(actor)),
+        save_note=note[:500],
+        links=[RevisionLink(target_slug=slug) for slug in sorted(rendered.links)],
+    )
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def _check_department(actor, department: Department) -> None:
+    if department is None:
+        raise ValidationError("Välj en ägande förvaltning.", field="department")
+    authorize(actor, "document.create", department)
+
+
+def _check_parent(document: Document | None, parent: Document | None) -> None:
+    node = parent
+    while node is not None:
+        if document is not None and node.id == document.id:
+            raise ValidationError("Ett dokument kan inte ligga under sig självt.", field="parent")
+        node = node.parent
+
+
+def slug_taken(slug: str, document: Document | None = None) -> bool:
+    existing = db.session.scalar(select(Document.id).where(Document.slug == slug))
+    redirect = db.session.get(SlugRedirect, slug)
+    mine = document.id if document is not None else None
+    return (existing is not None and existing != mine) or (redirect is not None and redirect.document_id != mine)
+
+
+def create_document(actor, *, slug: str, title: str, kind: str, department: Department,
+                    parent: Document | None = None, position: int | None = None, body: str = "",
+                    meta: dict | None = None) -> Document:
+    _check_department(actor, department)
+    slug, title, kind = validate_slug(slug), validate_title(title), validate_kind(kind)
+    body, meta = normalize_body(body or default_body(kind)), normalize_meta(meta or {})
+    _resolve_departments(meta["applies_to"])
+    if slug_taken(slug):
+        raise ValidationError(f"Adressen ”{slug}” används redan.", field="slug")
+    if position is None:
+        position = (db.session.scalar(select(func.max(Document.position))
+                                      .where(Document.parent_id == (parent.id if parent else None))) or 0) + 10
+    document = Document(slug=slug, title=title, kind=kind, department=department, parent=parent,
+                        position=position)
+    db.session.add(document)
+    db.session.flush()
+    _new_revision(actor, document, title=title, body=body, meta=meta, based_on=None, note="Nytt dokument")
+    audit.record(actor, "document.created", document, f"{KINDS[kind]} ”{title}” (/{slug}), "
+                 f"ägare {department.name}")
+    db.session.commit()
+    return document
+
+
+def default_body(kind: str) -> str:
+    if kind in CONTROLLED_KINDS:
+        return ("Kort inledning: vad rutinen gäller och för vem.\n\n## Syfte\n\n## Vem gäller rutinen för\n\n"
+                "## Gör så här\n\n1. \n\n## Vad händer sedan\n\n## Kontakter\n\n## Lagrum och källor\n\n"
+                "## Checklista för införande\n\n- [ ] Rutinen är genomgången på APT\n")
+    return "Kort inledning.\n"
+
+
+def save_draft(actor, document: Document, *, base_number: int, title: str, body: str, meta: dict,
+               note: str = "") -> Revision:
+    """Save a new revision based on `base_number`; refuse with both texts if someone saved since."""
+    authorize(actor, "document.edit", document)
+    if document.is_archived:
+        raise ValidationError("Dokumentet är arkiverat. Ta tillbaka det från arkivet först.")
+    title, body, meta = validate_title(title), normalize_body(body), normalize_meta(meta)
+    _resolve_departments(meta["applies_to"])
+    if base_number != document.latest_number:
+        theirs = latest_revision(document)
+        raise EditConflict(
+            f"Någon annan har sparat version {theirs.number} ({theirs.author_label}) medan du "
+            f"redigerade version {base_number}. Din text är inte sparad än: jämför och slå ihop nedan.",
+            theirs=theirs, yours={"title": title, "body": body, "meta": meta})
+    latest = latest_revision(document)
+    if latest is not None and (latest.title, latest.body, latest.meta) == (title, body, meta):
+        return latest  # nothing changed: no empty revision
+    revision = _new_revision(actor, document, title=title, body=body, meta=meta,
+                             based_on=base_number, note=note)
+    if not document.is_published:
+        document.title = title
+    audit.record(actor, "document.saved", document, f"Utkast version {revision.number}"
+                 + (f": {note}" if note else ""))
+    db.session.commit()
+    return revision
+
+
+def publish(document: Document, revision: Revision, editor, note: str, substantial) -> Revision:
+    """Publish the newest revision with a change note and a choice of minor or substantial change."""
+    authorize(editor, "document.edit", document)
+    if document.is_archived:
+        raise ValidationError("Dokumentet är arkiverat och kan inte publiceras.")
+    note = " ".join((note or "").split())
+    if not note:
+        raise ValidationError("Skriv en ändringsnotering: vad har ändrats och varför?", field="change_note")
+    if len(note) > 1000 or _has_control_chars(note):
+        raise ValidationError("Ändringsnoteringen får vara högst 1000 tecken vanlig text.", field="change_note")
+    if substantial not in (True, False):
+        raise ValidationError("Välj om det är en språklig eller en väsentlig ändring.", field="substantial")
+    if revision.document_id != document.id:
+        raise NotFound("Versionen hör inte till dokumentet.")
+    if revision.is_published:
+        raise ValidationError(f"Version {revision.number} är redan publicerad.")
+    if revision.number != document.latest_number:
+        raise EditConflict(f"Det finns en nyare version ({document.latest_number}) än den du försöker "
+                           "publicera. Granska den först.", theirs=latest_revision(document))
+    previous = document.current_revision
+    revision.published_at = utcnow()
+    revision.published_by_id = getattr(editor, "id", None)
+    revision.change_note = note
+    revision.substantial = substantial
+    document.current_revision = revision
+    document.title = revision.title
+    document.applies_to = _resolve_departments(revision.meta.get("applies_to", []))
+    audit.record(editor, "document.published", document,
+                 f"Version {previous.number if previous else '–'} → {revision.number} "
+                 f"({revision.change_kind_label.lower()}): {note}")
+    db.session.commit()
+    document_changed.send(document.id)
+    return revision
+
+
+def save_and_publish(editor, document: Document, *, base_number: int, title: str, body: str,
+                     meta: dict, note: str, substantial) -> Revision:
+    """What an editor's "Publicera" does: save the text (if changed), then publish it."""
+    # Validate the publication choice before saving, so a missing note does not leave a draft.
+    if not " ".join((note or "").split()):
+        raise ValidationError("Skriv en ändringsnotering: vad har ändrats och varför?", field="change_note")
+    if substantial not in (True, False):
+        raise ValidationError("Välj om det är en språklig eller en väsentlig ändring.", field="substantial")
+    revision = save_draft(editor, document, base_number=base_number, title=title, body=body, meta=meta,
+                          note="")
+    return publish(document, revision, editor, note, substantial)
+
+
+def restore(actor, document: Document, number: int) -> Revision:
+    """An old version becomes a new draft on top of history; nothing is rewritten."""
+    authorize(actor, "document.edit", document)
+    if document.is_archived:
+        raise ValidationError("Dokumentet är arkiverat. Ta tillbaka det från arkivet först.")
+    old = get_revision(actor, document, number)
+    if number == document.latest_number:
+        raise ValidationError(f"Version {number} är redan den senaste.")
+    revision = _new_revision(actor, document, title=old.title, body=old.body, meta=dict(old.meta),
+                             based_on=document.latest_number, note=f"Återställd från version {number}")
+    audit.record(actor, "document.restored", document, f"Version {number} → nytt utkast {revision.number}")
+    db.session.commit()
+    return revision
+
+
+def update_structure(actor, document: Document, *, parent: Document | None, position: int,
+                     kind: str, department: Department) -> None:
+    authorize(actor, "document.edit", document)
+    if department.id != document.department_id:
+        authorize(actor, "document.create", department)
+    kind = validate_kind(kind)
+    _check_parent(document, parent)
+    if not isinstance(position, int) or not -1_000_000 <= position <= 1_000_000:
+        raise ValidationError("Ordningen ska vara ett heltal.", field="position")
+    before = _structure_summary(document)
+    document.parent, document.position, document.kind, document.department = parent, position, kind, department
+    after = _structure_summary(document)
+    if before != after:
+        audit.record(actor, "document.moved", document, f"{before} → {after}")
+    db.session.commit()
+    document_changed.send(document.id)
+
+
+def _structure_summary(document: Document) -> str:
+    return (f"under {document.parent.slug if document.parent else 'toppnivå'}, plats {document.position}, "
+            f"{KINDS[document.kind].lower()}, {document.department.name}")
+
+
+def rename_slug(actor, document: Document, new_slug: str) -> None:
+    authorize(actor, "document.edit", document)
+    new_slug = validate_slug(new_slug)
+    if new_slug == document.slug:
+        return
+    if slug_taken(new_slug, document):
+        raise ValidationError(f"Adressen ”{new_slug}” används redan.", field="slug")
+    old_slug = document.slug
+    own_redirect = db.session.get(SlugRedirect, new_slug)
+    if own_redirect is not None:  # moving back to an earlier address of the same document
+        db.session.delete(own_redirect)
+    db.session.add(SlugRedirect(old_slug=old_slug, document_id=document.id))
+    document.slug = new_slug
+    audit.record(actor, "document.renamed", document, f"/handbok/{old_slug} → /handbok/{new_slug}")
+    db.session.commit()
+    document_changed.send(document.id)
+
+
+def set_archived(actor, document: Document, archived: bool) -> None:
+    """Archive (never delete): the document leaves the tree and search, its history stays."""
+    authorize(actor, "document.edit", document)
+    if archived == document.is_archived:
+        return
+    if archived and any(child.archived_at is None for child in document.children):
+        raise ValidationError("Dokumentet har underdokument. Flytta eller arkivera dem först.")
+    document.archived_at = utcnow() if archived else None
+    audit.record(actor, "document.archived" if archived else "document.unarchived", document,
+                 "aktivt → arkiverat" if archived else "arkiverat → aktivt")
+    db.session.commit()
+    document_changed.send(document.id)
+
+
+# --- Comparison ---------------------------------------------------------------------------------
+
+@dataclass
+class Comparison:
+    old: Revision
+    new: Revision
+    body: list
+    title_changed: bool
+    meta_changes: list[tuple[str, str, str]]
+
+    @property
+    def has_changes(self) -> bool:
+        return self.title_changed or bool(self.meta_changes) or diffing.has_changes(self.body)
+
+
+def compare(user, document: Document, old_number: int, new_number: int) -> Comparison:
+    old = get_revision(user, document, old_number)
+    new = get_revision(user, document, new_number)
+    return compare_revisions(old, new)
+
+
+def compare_revisions(old: Revision, new: Revision) -> Comparison:
+    meta_changes = []
+    for key in META_KEYS:
+        before, after = (old.meta or {}).get(key), (new.meta or {}).get(key)
+        if before != after:
+            meta_changes.append((FIELD_LABELS[key], _meta_text(before), _meta_text(after)))
+    return Comparison(old, new, diffing.word_diff(old.body, new.body), old.title != new.title, meta_changes)
+
+
+def _meta_text(value) -> str:
+    if value in (None, [], ""):
+        return "–"
+    return ", ".join(value) if isinstance(value, list) else str(value)

@@ -1,0 +1,359 @@
+"""Handbook pages: tree, documents, history, versions, comparison, editing and organising."""
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.errors import EditConflict, NotFound, ValidationError
+from portal.forms import apply_error
+from portal.handbook import services
+from portal.handbook.diff import word_diff
+from portal.handbook.forms import (CreateForm, EditForm, EmptyForm, PublishForm, RenameForm,
+                                   StructureForm, fill_meta, meta_from_form)
+from portal.handbook.markdown import render
+from portal.org import services as org
+from portal.policy import can, requires
+
+bp = Blueprint("handbook", __name__)
+
+
+@bp.before_request
+def follow_renamed_slugs():
+    """Old addresses of renamed documents lead to the new address, whatever page under it."""
+    slug = (request.view_args or {}).get("slug")
+    if not slug or request.method not in ("GET", "HEAD"):
+        return None
+    try:
+        document, moved = services.find_document(slug)
+    except NotFound:
+        return None  # the view answers with its own 404
+    if moved:
+        target = request.full_path.rstrip("?").replace(f"/handbok/{slug}", f"/handbok/{document.slug}", 1)
+        return redirect(target, 301)
+    return None
+
+
+def _document(slug: str):
+    document, moved = services.find_document(slug)
+    if moved:  # a POST to an old address: act on nothing, say where the document went
+        raise NotFound(f"Dokumentet har flyttat till /handbok/{document.slug}.")
+    services.ensure_visible(current_user, document)
+    return document
+
+
+def _int_arg(name: str) -> int:
+    value = request.args.get(name, "")
+    if not value.isdigit() or len(value) > 9:
+        raise ValidationError(f"Ange versionsnummer som heltal i ”{name}”.")
+    return int(value)
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+@bp.route("/handbok")
+@requires("document.read")
+def tree():
+    return render_template("handbook/tree.html", roots=services.tree(current_user))
+
+
+@bp.route("/handbok/<slug>")
+@requires("document.read")
+def document(slug: str):
+    doc = _document(slug)
+    if not doc.is_published:
+        return redirect(url_for("handbook.draft", slug=doc.slug))
+    revision = doc.current_revision
+    return render_template(
+        "handbook/document.html", document=doc, revision=revision,
+        breadcrumbs=services.breadcrumbs(doc), backlinks=services.backlinks(doc),
+        linked=services.linked_documents(revision),
+        children=[c for c in doc.children if c.is_published and not c.is_archived],
+        draft=services.pending_draft(doc) if can(current_user, "document.view_drafts", doc) else None)
+
+
+@bp.route("/handbok/<slug>/historik")
+@requires("document.read")
+def history(slug: str):
+    doc = _document(slug)
+    revisions = services.history(current_user, doc)
+    return render_template("handbook/history.html", document=doc, revisions=revisions,
+                           breadcrumbs=services.breadcrumbs(doc), button=EmptyForm())
+
+
+@bp.route("/handbok/<slug>/version/<int:number>")
+@requires("document.read")
+def revision(slug: str, number: int):
+    doc = _document(slug)
+    rev = services.get_revision(current_user, doc, number)
+    return render_template("handbook/revision.html", document=doc, revision=rev,
+                           breadcrumbs=services.breadcrumbs(doc), button=EmptyForm())
+
+
+@bp.route("/handbok/<slug>/jamfor")
+@requires("document.read")
+def compare(slug: str):
+    doc = _document(slug)
+    try:
+        old, new = _int_arg("fran"), _int_arg("till")
+    except ValidationError as error:
+        return render_template("handbook/compare.html", document=doc, comparison=None, error=error.message,
+                               revisions=services.history(current_user, doc),
+                               breadcrumbs=services.breadcrumbs(doc)), 400
+    comparison = services.compare(current_user, doc, old, new)
+    return render_template("handbook/compare.html", document=doc, comparison=comparison, error=None,
+                           revisions=services.history(current_user, doc),
+                           breadcrumbs=services.breadcrumbs(doc))
+
+
+# --- Editing ------------------------------------------------------------------------------------
+
+def _departments():
+    departments = org.list_departments()
+    return departments, {d.id: d for d in departments}
+
+
+def _parent_choices(exclude=None):
+    choices = [(0, "– Överst i handboken –")]
+    for doc in services.list_documents(include_archived=False):
+        if exclude is None or doc.id != exclude.id:
+            choices.append((doc.id, f"{doc.title} ({doc.slug})"))
+    return choices
+
+
+@bp.route("/handbok/ny", methods=["GET", "POST"])
+@requires("document.create")
+def create():
+    departments, by_id = _departments()
+    form = CreateForm()
+    form.department.choices = [(d.id, d.name) for d in departments if can(current_user, "document.create", d)]
+    form.parent.choices = _parent_choices()
+    form.applies_to.choices = [(d.id, d.name) for d in departments]
+    if form.validate_on_submit():
+        try:
+            doc = services.create_document(
+                current_user, slug=form.slug.data, title=form.title.data, kind=form.kind.data,
+                department=by_id[form.department.data],
+                parent=services.get_document_by_id(form.parent.data) if form.parent.data else None,
+                meta=meta_from_form(form, by_id))
+        except ValidationError as error:
+            apply_error(form, error)
+        else:
+            flash("Dokumentet är skapat som utkast. Skriv texten och publicera när den är klar.", "success")
+            return redirect(url_for("handbook.edit", slug=doc.slug))
+    return render_template("handbook/create.html", form=form), 400 if form.errors else 200
+
+
+def _edit_form(doc, departments):
+    form = EditForm()
+    form.applies_to.choices = [(d.id, d.name) for d in departments]
+    return form
+
+
+@bp.route("/handbok/<slug>/redigera", methods=["GET", "POST"])
+@requires("document.edit")
+def edit(slug: str):
+    doc = _document(slug)
+    services.authorize_edit(current_user, doc)
+    departments, by_id = _departments()
+    form = _edit_form(doc, departments)
+    latest = services.latest_revision(doc)
+    if request.method == "GET":
+        if doc.is_archived:
+            flash("Dokumentet är arkiverat. Ta tillbaka det från arkivet innan du redigerar.", "warning")
+            return redirect(url_for("handbook.settings", slug=doc.slug))
+        form.base_number.data = latest.number
+        form.title.data, form.body.data = latest.title, latest.body
+        fill_meta(form, latest.meta, departments)
+        return _render_edit(doc, form, latest)
+    if not form.validate_on_submit():
+        return _render_edit(doc, form, latest), 400
+    action = request.form.get("action", "save")
+    meta = meta_from_form(form, by_id)
+    try:
+        base_number = int(form.base_number.data)
+    except ValueError:
+        form.form_errors.append("Formuläret saknar versionsnummer. Ladda om sidan.")
+        return _render_edit(doc, form, latest), 400
+    if action == "preview":
+        return _render_edit(doc, form, latest, preview=render(form.body.data or "").html)
+    try:
+        if action == "publish":
+            published = services.save_and_publish(
+                current_user, doc, base_number=base_number, title=form.title.data, body=form.body.data,
+                meta=meta, note=form.change_note.data, substantial=_substantial(form.change_kind.data))
+            flash(f"Version {published.number} är publicerad.", "success")
+            return redirect(url_for("handbook.document", slug=doc.slug))
+        saved = services.save_draft(current_user, doc, base_number=base_number, title=form.title.data,
+                                    body=form.body.data, meta=meta, note=form.save_note.data or "")
+    except EditConflict as conflict:
+        return _render_conflict(doc, form, conflict, departments)
+    except ValidationError as error:
+        apply_error(form, error)
+        return _render_edit(doc, form, latest), 400
+    flash(f"Utkastet är sparat som version {saved.number}. Det syns inte för läsare förrän det publiceras.",
+          "success")
+    return redirect(url_for("handbook.edit", slug=doc.slug))
+
+
+def _substantial(choice):
+    return {"minor": False, "substantial": True}.get(choice)
+
+
+def _render_edit(doc, form, latest, preview=None):
+    return render_template("handbook/edit.html", document=doc, form=form, latest=latest, preview=preview,
+                           breadcrumbs=services.breadcrumbs(doc))
+
+
+def _render_conflict(doc, form, conflict, departments):
+    theirs = conflict.details["theirs"]
+    yours = conflict.details.get("yours") or {"title": form.title.data, "body": form.body.data}
+    form.base_number.data = str(theirs.number)
+    return render_template("handbook/conflict.html", document=doc, form=form, theirs=theirs, yours=yours,
+                           message=conflict.message, segments=word_diff(theirs.body, yours["body"]),
+                           breadcrumbs=services.breadcrumbs(doc)), 409
+
+
+@bp.route("/handbok/<slug>/utkast")
+@requires("document.view_drafts")
+def draft(slug: str):
+    doc = _document(slug)
+    services.authorize_edit(current_user, doc)
+    pending = services.pending_draft(doc)
+    if pending is None:
+        flash("Det finns inget opublicerat utkast.", "info")
+        return redirect(url_for("handbook.document", slug=doc.slug))
+    form = PublishForm(number=pending.number)
+    comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
+    return render_template("handbook/draft.html", document=doc, revision=pending, form=form,
+                           comparison=comparison, breadcrumbs=services.breadcrumbs(doc))
+
+
+@bp.route("/handbok/<slug>/publicera", methods=["POST"])
+@requires("document.edit")
+def publish(slug: str):
+    doc = _document(slug)
+    services.authorize_edit(current_user, doc)
+    form = PublishForm()
+    pending = services.pending_draft(doc)
+    if pending is None:
+        flash("Det finns inget opublicerat utkast att publicera.", "info")
+        return redirect(url_for("handbook.document", slug=doc.slug))
+    if form.validate_on_submit():
+        try:
+            if str(pending.number) != form.number.data:
+                raise EditConflict(f"Utkastet har ändrats sedan du öppnade sidan (nu version {pending.number}). "
+                                   "Granska det nya utkastet innan du publicerar.")
+            services.publish(doc, pending, current_user, form.change_note.data, _substantial(form.change_kind.data))
+        except (ValidationError, EditConflict) as error:
+            apply_error(form, error) if isinstance(error, ValidationError) else form.form_errors.append(error.message)
+        else:
+            flash(f"Version {pending.number} är publicerad.", "success")
+            return redirect(url_for("handbook.document", slug=doc.slug))
+    comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
+    return render_template("handbook/draft.html", document=doc, revision=pending, form=form,
+                           comparison=comparison, breadcrumbs=services.breadcrumbs(doc)), 400
+
+
+@bp.route("/handbok/<slug>/version/<int:number>/aterstall", methods=["POST"])
+@requires("document.edit")
+def restore(slug: str, number: int):
+    doc = _document(slug)
+    if not EmptyForm().validate_on_submit():
+        raise ValidationError("Formuläret har gått ut. Ladda om sidan och försök igen.")
+    try:
+        revision = services.restore(current_user, doc, number)
+    except ValidationError as error:
+        flash(error.message, "error")
+        return redirect(url_for("handbook.history", slug=doc.slug))
+    flash(f"Version {number} är återställd som ett nytt utkast (version {revision.number}). "
+          "Granska och publicera det när det är klart.", "success")
+    return redirect(url_for("handbook.edit", slug=doc.slug))
+
+
+@bp.route("/handbok/forhandsgranska", methods=["POST"])
+@requires("editor.tools")
+def preview():
+    """Server-rendered preview for the editor's live preview script: exactly the published HTML."""
+    body = request.form.get("body", "")
+    if len(body) > services.MAX_BODY_CHARS:
+        raise ValidationError("Texten är för lång för förhandsgranskning.")
+    return jsonify({"html": render(body).html})
+
+
+# --- Organising ---------------------------------------------------------------------------------
+
+@bp.route("/handbok/<slug>/installningar", methods=["GET", "POST"])
+@requires("document.edit")
+def settings(slug: str):
+    doc = _document(slug)
+    services.authorize_edit(current_user, doc)
+    departments, by_id = _departments()
+    structure = StructureForm(prefix="struktur")
+    structure.parent.choices = _parent_choices(exclude=doc)
+    structure.department.choices = [(d.id, d.name) for d in departments]
+    rename = RenameForm(prefix="adress")
+    status = 200
+    if request.method == "GET":
+        structure.parent.data = doc.parent_id or 0
+        structure.position.data, structure.kind.data = doc.position, doc.kind
+        structure.department.data = doc.department_id
+        rename.slug.data = doc.slug
+    elif "struktur-position" in request.form:
+        if structure.validate_on_submit():
+            try:
+                services.update_structure(
+                    current_user, doc, position=structure.position.data, kind=structure.kind.data,
+                    parent=services.get_document_by_id(structure.parent.data) if structure.parent.data else None,
+                    department=by_id[structure.department.data])
+            except ValidationError as error:
+                apply_error(structure, error)
+            else:
+                flash("Placeringen är sparad.", "success")
+                return redirect(url_for("handbook.settings", slug=doc.slug))
+        status = 400
+    else:
+        if rename.validate_on_submit():
+            try:
+                services.rename_slug(current_user, doc, rename.slug.data)
+            except ValidationError as error:
+                apply_error(rename, error)
+            else:
+                flash(f"Adressen är ändrad till /handbok/{doc.slug}. Den gamla adressen leder hit.", "success")
+                return redirect(url_for("handbook.settings", slug=doc.slug))
+        status = 400
+    return render_template("handbook/settings.html", document=doc, structure=structure, rename=rename,
+                           button=EmptyForm(), breadcrumbs=services.breadcrumbs(doc)), status
+
+
+@bp.route("/handbok/<slug>/arkivera", methods=["POST"])
+@requires("document.edit")
+def archive(slug: str):
+    return _set_archived(slug, True)
+
+
+@bp.route("/handbok/<slug>/ateruppta", methods=["POST"])
+@requires("document.edit")
+def unarchive(slug: str):
+    return _set_archived(slug, False)
+
+
+def _set_archived(slug: str, archived: bool):
+    doc = _document(slug)
+    if not EmptyForm().validate_on_submit():
+        raise ValidationError("Formuläret har gått ut. Ladda om sidan och försök igen.")
+    try:
+        services.set_archived(current_user, doc, archived)
+    except ValidationError as error:
+        flash(error.message, "error")
+    else:
+        flash("Dokumentet är arkiverat. Det syns inte längre i handboken eller i sökningen; historiken finns kvar."
+              if archived else "Dokumentet är tillbaka i handboken.", "success")
+    return redirect(url_for("handbook.settings", slug=doc.slug))
+
+
+@bp.route("/redaktor")
+@requires("editor.tools")
+def editor_overview():
+    return render_template("handbook/editor_overview.html",
+                           drafts=services.drafts_in_progress(current_user),
+                           review=services.review_due(), broken=services.broken_links(),
+                           archived=[d for d in services.list_documents() if d.is_archived
+                                     and can(current_user, "document.edit", d)])
