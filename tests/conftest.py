@@ -8,6 +8,7 @@ import os
 import secrets
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, text
@@ -35,7 +36,8 @@ class PortalClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        db.session.expire_all()
+        if has_app_context():  # redirects are followed inside the empty context
+            db.session.expire_all()
         return response
 
     def csrf_token(self) -> str:

@@ -1,5 +1,9 @@
 """Factories for handbook tests: documents created and published through the services."""
 import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.org.models import Department
 
 from portal.handbook import services
 from portal.policy import SystemActor
@@ -47,7 +51,8 @@ def make_document(app, organisation, system):
 def edit_data(document, revision, **changes):
     """The edit form's fields as a browser would post them, from a revision, with changes."""
     meta = revision.meta
-    data = {"base_number": str(revision.number), "title": revision.title, "body": revision.body,
+    departments = db.session.scalars(select(Department).where(Department.name.in_(meta.get("applies_to", []))))
+    data = {"applies_to": [str(d.id) for d in departments],"base_number": str(revision.number), "title": revision.title, "body": revision.body,
             "decided_by": meta.get("decided_by") or "", "decided_on": meta.get("decided_on") or "",
             "review_by": meta.get("review_by") or "", "owner": meta.get("owner") or "",
             "legal_refs": "\n".join(meta.get("legal_refs", [])), "tags": ", ".join(meta.get("tags", [])),
