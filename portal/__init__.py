@@ -27,11 +27,12 @@ def create_app(config_class) -> Flask:
     login_manager.user_loader(load_user_from_session)
 
     from portal.admin.views import bp as admin_bp
+    from portal.adoption.views import bp as adoption_bp
     from portal.auth.views import bp as auth_bp
     from portal.handbook.views import bp as handbook_bp
     from portal.main.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, handbook_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, handbook_bp, adoption_bp):
         app.register_blueprint(blueprint)
 
     from portal.auth.cli import users_cli

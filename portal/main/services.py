@@ -3,6 +3,7 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
+from portal.adoption import services as adoption
 from portal.extensions import db
 from portal.handbook import services as handbook
 from portal.handbook.models import Document
@@ -17,7 +18,8 @@ def start_page(user) -> dict:
         Document.slug == slug, Document.current_revision_id.is_not(None), Document.archived_at.is_(None)))
         for slug in (URGENT_SLUG, CONTACTS_SLUG)}
     return {"urgent": urgent[URGENT_SLUG], "contacts": urgent[CONTACTS_SLUG],
-            "roots": handbook.tree(user), "recent": handbook.recent_changes(8)}
+            "roots": handbook.tree(user), "recent": handbook.recent_changes(8),
+            "todo": adoption.todo_for(user)}
 
 
 def health(config) -> dict:

@@ -1,0 +1,1 @@
+"""Adoption (införande): unit checklists, confirmations bound to versions, dashboards and exports."""

@@ -1,0 +1,541 @@
+"""Adoption rules: which units must adopt which routines, ticking items, confirming, status,
+dashboards, exports and evidence at a date.
+
+Status is derived, never stored: from the routine's published revisions, the unit's item progress
+and its confirmations. A confirmation is stale once a substantial revision newer than the
+confirmed one has been published; minor revisions keep it valid.
+
+Rule on confirming with items left undone (issue 5, point 3): allowed only with a written reason of
+at least MIN_REASON_CHARS characters, which is stored with the confirmation and shown in reports.
+"""
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.adoption.models import Adoption, AdoptionDeadline, Confirmation, ItemProgress, item_key
+from portal.clock import utcnow
+from portal.errors import EditConflict, NotFound, ValidationError
+from portal.extensions import db
+from portal.handbook.markdown import extract_checklist
+from portal.handbook.models import CONTROLLED_KINDS, Document, Revision, document_applies_to
+from portal.org.models import Department, Unit
+from portal.policy import authorize, can
+
+MIN_REASON_CHARS = 10
+MAX_COMMENT_CHARS = 2000
+
+STATUSES = {
+    "adopted": ("Införd", "ok"),
+    "stale": ("Behöver bekräftas igen", "warn"),
+    "overdue": ("Försenad", "danger"),
+    "in_progress": ("Pågår", "neutral"),
+    "not_started": ("Ej påbörjad", "neutral"),
+}
+# The order a unit head should act in: what needs them most comes first.
+ACTION_ORDER = ["stale", "overdue", "in_progress", "not_started", "adopted"]
+
+for _action, _label in {
+    "adoption.item_done": "Checkpunkt klar",
+    "adoption.item_undone": "Checkpunkt ej klar",
+    "adoption.item_comment": "Kommentar på checkpunkt",
+    "adoption.confirmed": "Införande bekräftat",
+    "adoption.deadline_set": "Sista dag för införande ändrad",
+}.items():
+    audit.register_action(_action, _label)
+
+
+@lru_cache(maxsize=4096)
+def _checklist_of(revision_id: int, body: str) -> tuple[str, ...]:
+    return tuple(extract_checklist(body))
+
+
+def checklist(revision: Revision) -> list[str]:
+    """The checklist of a revision (revisions are immutable, so it is parsed once per process)."""
+    return list(_checklist_of(revision.id, revision.body))
+
+
+@dataclass
+class ChecklistItem:
+    index: int
+    text: str
+    done: bool = False
+    comment: str = ""
+    updated_by: str = ""
+    updated_at: datetime | None = None
+
+
+@dataclass
+class UnitStatus:
+    document: Document
+    unit: Unit
+    revision: Revision
+    items: list[ChecklistItem]
+    confirmation: Confirmation | None
+    deadline: date | None
+    stale: bool
+    overdue: bool
+    adoption: Adoption | None = None
+
+    @property
+    def done(self) -> int:
+        return sum(1 for item in self.items if item.done)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def status(self) -> str:
+        if self.confirmation is not None and not self.stale:
+            return "adopted"
+        if self.stale:
+            return "stale"
+        if self.overdue:
+            return "overdue"
+        if self.done or any(item.comment for item in self.items):
+            return "in_progress"
+        return "not_started"
+
+    @property
+    def label(self) -> str:
+        return STATUSES[self.status][0]
+
+    @property
+    def badge(self) -> str:
+        return STATUSES[self.status][1]
+
+    @property
+    def confirmed_current(self) -> bool:
+        return self.confirmation is not None and self.confirmation.revision_number == self.revision.number
+
+
+# --- Which routines apply to which units ----------------------------------------------------------
+
+def routine_documents() -> list[Document]:
+    """Published, unarchived routines and agreements that name departments to adopt them."""
+    return list(db.session.scalars(
+        select(Document).join(document_applies_to, document_applies_to.c.document_id == Document.id)
+        .where(Document.kind.in_(CONTROLLED_KINDS), Document.current_revision_id.is_not(None),
+               Document.archived_at.is_(None))
+        .options(selectinload(Document.current_revision), selectinload(Document.applies_to))
+        .distinct().order_by(Document.position, Document.title)))
+
+
+def get_routine(slug: str) -> Document:
+    document = db.session.scalar(select(Document).where(Document.slug == slug))
+    if document is None or document.kind not in CONTROLLED_KINDS or not document.is_published \
+            or document.is_archived or not document.applies_to:
+        raise NotFound("Rutinen finns inte eller ska inte införas av några enheter.")
+    return document
+
+
+def get_unit(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("Enheten finns inte.")
+    return unit
+
+
+def applies(document: Document, unit: Unit) -> bool:
+    return unit.active and any(d.id == unit.department_id for d in document.applies_to)
+
+
+def _active_units() -> list[Unit]:
+    return list(db.session.scalars(select(Unit).where(Unit.active.is_(True))
+                                   .options(selectinload(Unit.department)).order_by(Unit.name)))
+
+
+def acting_units(user) -> list[Unit]:
+    """Units whose checklists the user may tick: their own as unit head; every unit for admins."""
+    return [u for u in _active_units() if can(user, "adoption.act", u)]
+
+
+def may_view(user, document: Document, unit: Unit) -> bool:
+    """A row of adoption follow-up is visible to the unit's people and to the routine's editors."""
+    return can(user, "adoption.view_unit", unit) or can(user, "document.edit", document)
+
+
+# --- Status ---------------------------------------------------------------------------------------
+
+def _last_substantial(document_ids) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Revision.document_id, func.max(Revision.number))
+        .where(Revision.document_id.in_(document_ids), Revision.published_at.is_not(None),
+               Revision.substantial.is_(True))
+        .group_by(Revision.document_id))
+    return dict(rows.all())
+
+
+def statuses(pairs: list[tuple[Document, Unit]], today: date | None = None) -> list[UnitStatus]:
+    """Status of many (routine, unit) pairs in a handful of queries."""
+    if not pairs:
+        return []
+    today = today or date.today()
+    document_ids = {d.id for d, _ in pairs}
+    unit_ids = {u.id for _, u in pairs}
+    adoptions = {(a.document_id, a.unit_id): a for a in db.session.scalars(
+        select(Adoption).where(Adoption.document_id.in_(document_ids), Adoption.unit_id.in_(unit_ids)))}
+    deadlines = {d.document_id: d.deadline for d in db.session.scalars(
+        select(AdoptionDeadline).where(AdoptionDeadline.document_id.in_(document_ids)))}
+    substantial = _last_substantial(document_ids)
+    result = []
+    for document, unit in pairs:
+        revision = document.current_revision
+        adoption = adoptions.get((document.id, unit.id))
+        progress = {p.item_key: p for p in adoption.items} if adoption else {}
+        items = []
+        for index, text in enumerate(checklist(revision)):
+            p = progress.get(item_key(text))
+            items.append(ChecklistItem(index, text, p.done, p.comment, p.updated_by_label, p.updated_at)
+                         if p else ChecklistItem(index, text))
+        confirmation = adoption.confirmations[-1] if adoption and adoption.confirmations else None
+        stale = confirmation is not None and confirmation.revision_number < substantial.get(document.id, 0)
+        deadline = deadlines.get(document.id)
+        overdue = deadline is not None and deadline < today and (confirmation is None or stale)
+        result.append(UnitStatus(document, unit, revision, items, confirmation, deadline, stale, overdue,
+                                 adoption))
+    return result
+
+
+def unit_status(document: Document, unit: Unit) -> UnitStatus:
+    return statuses([(document, unit)])[0]
+
+
+def my_unit_overview(unit: Unit) -> list[UnitStatus]:
+    """Every routine that applies to the unit, what needs the unit head first."""
+    rows = statuses([(d, unit) for d in routine_documents() if applies(d, unit)])
+    return sorted(rows, key=lambda s: (ACTION_ORDER.index(s.status), s.document.position, s.document.title))
+
+
+def todo_for(user) -> list[UnitStatus]:
+    """What the user's units must act on now: stale confirmations and overdue routines."""
+    units = [u for u in _active_units() if any(h.id == u.id for h in getattr(user, "headed_units", []))]
+    pairs = [(d, u) for d in routine_documents() for u in units if applies(d, u)]
+    return [s for s in statuses(pairs) if s.status in ("stale", "overdue")]
+
+
+# --- Acting ---------------------------------------------------------------------------------------
+
+def _check_current(document: Document, unit: Unit, revision_number: int) -> Revision:
+    if not applies(document, unit):
+        raise NotFound("Rutinen gäller inte den här enheten.")
+    current = document.current_revision
+    if revision_number != current.number:
+        raise EditConflict(f"Rutinen har fått en ny version (version {current.number}) sedan du öppnade sidan. "
+                           "Ingenting sparades. Checklistan nedan är den aktuella – gör om ändringen där.")
+    return current
+
+
+def _adoption_for(document: Document, unit: Unit) -> Adoption:
+    adoption = db.session.scalar(select(Adoption).where(Adoption.document_id == document.id,
+                                                        Adoption.unit_id == unit.id))
+    if adoption is None:
+        adoption = Adoption(document=document, unit=unit)
+        db.session.add(adoption)
+        db.session.flush()
+    return adoption
+
+
+def _clean_text(text: str, limit: int, what: str, field_name: str) -> str:
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise ValidationError(f"{what} får vara högst {limit} tecken.", field=field_name)
+    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise ValidationError(f"{what} innehåller otillåtna tecken.", field=field_name)
+    return text
+
+
+def _retrying(operation):
+    """Run a write; if a concurrent request inserted the same row first, run it again on top."""
+    for attempt in range(3):
+        try:
+            return operation()
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+
+
+def set_item(actor, document: Document, unit: Unit, *, revision_number: int, index: int, done: bool,
+             comment: str) -> ChecklistItem:
+    authorize(actor, "adoption.act", unit)
+    current = _check_current(document, unit, revision_number)
+    items = checklist(current)
+    if not 0 <= index < len(items):
+        raise NotFound("Punkten finns inte i checklistan.")
+    text = items[index]
+    comment = _clean_text(comment, MAX_COMMENT_CHARS, "Kommentaren", "comment")
+
+    def write():
+        adoption = _adoption_for(document, unit)
+        key = item_key(text)
+        progress = db.session.scalar(select(ItemProgress).where(ItemProgress.adoption_id == adoption.id,
+                                                                ItemProgress.item_key == key))
+        if progress is not None and progress.done == done and progress.comment == comment:
+            db.session.commit()
+            return  # a double submit changes nothing
+        was_done = progress.done if progress is not None else False
+        old_comment = progress.comment if progress is not None else ""
+        values = {"done": done, "comment": comment, "revision_number": current.number,
+                  "updated_by_id": getattr(actor, "id", None),
+                  "updated_by_label": getattr(actor, "email", str(actor)), "updated_at": utcnow()}
+        if progress is None:
+            progress = ItemProgress(adoption=adoption, item_key=key, item_text=text, **values)
+            db.session.add(progress)
+        else:
+            for name, value in values.items():
+                setattr(progress, name, value)
+        db.session.flush()
+        if was_done != done:
+            audit.record(actor, "adoption.item_done" if done else "adoption.item_undone", adoption,
+                         f"”{text}”: {'ej klar → klar' if done else 'klar → ej klar'} (version {current.number})",
+                         target_label=adoption.label)
+        if old_comment != comment:
+            audit.record(actor, "adoption.item_comment", adoption,
+                         f"”{text}”: kommentar ”{old_comment or '–'}” → ”{comment or '–'}”", target_label=adoption.label)
+        db.session.commit()
+
+    _retrying(write)
+    return unit_status(document, unit).items[index]
+
+
+def confirm(actor, document: Document, unit: Unit, *, revision_number: int, reason: str = "") -> Confirmation:
+    authorize(actor, "adoption.act", unit)
+    current = _check_current(document, unit, revision_number)
+    reason = _clean_text(reason, MAX_COMMENT_CHARS, "Motiveringen", "reason")
+    status = unit_status(document, unit)
+    if status.confirmed_current:
+        return status.confirmation  # a double submit changes nothing
+    if status.done < status.total and len(reason) < MIN_REASON_CHARS:
+        raise ValidationError(
+            f"{status.total - status.done} av {status.total} punkter är inte klara. Bocka av dem, eller skriv "
+            f"varför rutinen ändå är införd (minst {MIN_REASON_CHARS} tecken).", field="reason")
+
+    def write():
+        adoption = _adoption_for(document, unit)
+        confirmation = Confirmation(
+            adoption=adoption, revision_id=current.id, revision_number=current.number,
+            confirmed_by_id=getattr(actor, "id", None), confirmed_by_label=getattr(actor, "email", str(actor)),
+            items_done=status.done, items_total=status.total, reason=reason)
+        db.session.add(confirmation)
+        db.session.flush()
+        audit.record(actor, "adoption.confirmed", adoption,
+                     f"Införd enligt version {current.number}; {status.done}/{status.total} punkter klara"
+                     + (f"; motivering: {reason}" if reason else ""), target_label=adoption.label)
+        db.session.commit()
+        return confirmation
+
+    return _retrying(write)
+
+
+def set_deadline(actor, document: Document, deadline: date | None) -> None:
+    authorize(actor, "adoption.set_deadline", document)
+    existing = db.session.get(AdoptionDeadline, document.id)
+    before = existing.deadline if existing else None
+    if before == deadline:
+        return
+    if deadline is None:
+        db.session.delete(existing)
+    elif existing is None:
+        db.session.add(AdoptionDeadline(document_id=document.id, deadline=deadline,
+                                        set_by_label=getattr(actor, "email", str(actor))))
+    else:
+        existing.deadline, existing.set_by_label, existing.set_at = deadline, getattr(actor, "email", str(actor)), utcnow()
+    audit.record(actor, "adoption.deadline_set", document, f"Införas senast: {before or '–'} → {deadline or '–'}")
+    db.session.commit()
+
+
+def deadline_of(document: Document) -> date | None:
+    row = db.session.get(AdoptionDeadline, document.id)
+    return row.deadline if row else None
+
+
+def history(document: Document, unit: Unit) -> list:
+    """The unit's adoption history of the routine, from the audit log, newest first."""
+    adoption = db.session.scalar(select(Adoption).where(Adoption.document_id == document.id,
+                                                        Adoption.unit_id == unit.id))
+    if adoption is None:
+        return []
+    return list(db.session.scalars(
+        select(audit.AuditEvent).where(audit.AuditEvent.target_type == "adoption",
+                                       audit.AuditEvent.target_id == adoption.id)
+        .order_by(audit.AuditEvent.at.desc(), audit.AuditEvent.id.desc())))
+
+
+# --- Dashboards -----------------------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    department: Department
+    counts: Counter = field(default_factory=Counter)
+    total: int = 0
+
+
+@dataclass
+class MatrixRow:
+    document: Document
+    deadline: date | None
+    cells: list[Cell]
+
+    @property
+    def counts(self) -> Counter:
+        return sum((c.counts for c in self.cells), Counter())
+
+    @property
+    def total(self) -> int:
+        return sum(c.total for c in self.cells)
+
+
+def visible_statuses(user, documents=None, today: date | None = None) -> list[UnitStatus]:
+    documents = documents if documents is not None else routine_documents()
+    units = _active_units()
+    pairs = [(d, u) for d in documents for u in units if applies(d, u) and may_view(user, d, u)]
+    return statuses(pairs, today)
+
+
+def matrix(user, status_filter: str = "", today: date | None = None) -> list[MatrixRow]:
+    """Routine × department with counts per status, over the units the user may follow up."""
+    by_document: dict[int, dict[int, Cell]] = defaultdict(dict)
+    documents = {}
+    for s in visible_statuses(user, today=today):
+        documents[s.document.id] = s.document
+        cell = by_document[s.document.id].setdefault(s.unit.department_id, Cell(s.unit.department))
+        cell.counts[s.status] += 1
+        cell.total += 1
+    deadlines = {d.document_id: d.deadline for d in db.session.scalars(select(AdoptionDeadline))}
+    rows = [MatrixRow(doc, deadlines.get(doc.id), sorted(by_document[doc.id].values(), key=lambda c: c.department.name))
+            for doc in documents.values()]
+    if status_filter:
+        rows = [r for r in rows if r.counts[status_filter]]
+    return sorted(rows, key=lambda r: (r.document.position, r.document.title))
+
+
+def routine_units(user, document: Document, status_filter: str = "") -> list[UnitStatus]:
+    rows = visible_statuses(user, [document])
+    if status_filter:
+        rows = [s for s in rows if s.status == status_filter]
+    return sorted(rows, key=lambda s: (s.unit.department.name, s.unit.name))
+
+
+def unit_routines(user, unit: Unit) -> list[UnitStatus]:
+    return sorted([s for s in visible_statuses(user) if s.unit.id == unit.id],
+                  key=lambda s: (s.document.position, s.document.title))
+
+
+# --- Evidence at a date ---------------------------------------------------------------------------
+
+@dataclass
+class EvidenceRow:
+    unit: Unit
+    confirmation: Confirmation | None
+    valid: bool
+
+    @property
+    def label(self) -> str:
+        if self.confirmation is None:
+            return "Ej bekräftad"
+        return "Införd" if self.valid else "Behöver bekräftas igen"
+
+
+@dataclass
+class Evidence:
+    document: Document
+    day: date
+    revision: Revision | None
+    rows: list[EvidenceRow]
+
+
+def evidence_at(user, document: Document, day: date) -> Evidence:
+    """Which version was in force at the end of `day`, and which units had confirmed which version."""
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time())
+    published = list(db.session.scalars(
+        select(Revision).where(Revision.document_id == document.id, Revision.published_at.is_not(None),
+                               Revision.published_at < end).order_by(Revision.number)))
+    in_force = published[-1] if published else None
+    last_substantial = max((r.number for r in published if r.substantial), default=0)
+    units = [u for u in _active_units() if applies(document, u) and may_view(user, document, u)]
+    adoptions = {a.unit_id: a for a in db.session.scalars(
+        select(Adoption).where(Adoption.document_id == document.id))}
+    rows = []
+    for unit in sorted(units, key=lambda u: (u.department.name, u.name)):
+        adoption = adoptions.get(unit.id)
+        confirmations = [c for c in (adoption.confirmations if adoption else []) if c.confirmed_at < end]
+        confirmation = confirmations[-1] if confirmations else None
+        rows.append(EvidenceRow(unit, confirmation,
+                                confirmation is not None and confirmation.revision_number >= last_substantial))
+    return Evidence(document, day, in_force, rows)
+
+
+# --- Exports --------------------------------------------------------------------------------------
+
+EXPORT_HEADER = ["Rutin", "Adress", "Gällande version", "Förvaltning", "Enhet", "Status", "Bekräftad version",
+                 "Bekräftad datum", "Bekräftad av", "Punkter klara", "Punkter totalt", "Införas senast",
+                 "Motivering"]
+
+
+def export_rows(user, day: date | None = None) -> list[list]:
+    """One row per routine × unit the user may follow up; at a date when `day` is given."""
+    rows = []
+    if day is None:
+        for s in sorted(visible_statuses(user), key=lambda s: (s.document.title, s.unit.department.name, s.unit.name)):
+            c = s.confirmation
+            rows.append([s.document.title, s.document.slug, s.revision.number, s.unit.department.name, s.unit.name,
+                         s.label, c.revision_number if c else "", c.confirmed_at.date().isoformat() if c else "",
+                         _who(c), s.done, s.total, s.deadline.isoformat() if s.deadline else "",
+                         c.reason if c else ""])
+        return rows
+    for document in routine_documents():
+        evidence = evidence_at(user, document, day)
+        deadline = deadline_of(document)
+        for row in evidence.rows:
+            c = row.confirmation
+            rows.append([document.title, document.slug, evidence.revision.number if evidence.revision else "",
+                         row.unit.department.name, row.unit.name, row.label, c.revision_number if c else "",
+                         c.confirmed_at.date().isoformat() if c else "", _who(c),
+                         c.items_done if c else "", c.items_total if c else "",
+                         deadline.isoformat() if deadline else "", c.reason if c else ""])
+    return rows
+
+
+def _who(confirmation) -> str:
+    if confirmation is None:
+        return ""
+    user = confirmation.confirmed_by
+    return f"{user.name} ({user.email})" if user else confirmation.confirmed_by_label
+
+
+def export_csv(user, day: date | None = None) -> bytes:
+    buffer = io.StringIO()
+    # Semicolons and a BOM: what Swedish Excel opens correctly with å, ä, ö.
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(EXPORT_HEADER)
+    writer.writerows(export_rows(user, day))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_xlsx(user, day: date | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Införande"
+    sheet.append(EXPORT_HEADER)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in export_rows(user, day):
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGHIJKLM", (40, 24, 10, 30, 34, 24, 10, 14, 34, 10, 10, 14, 40)):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

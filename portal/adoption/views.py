@@ -1,0 +1,191 @@
+"""Adoption pages: the unit head's checklist (/min-enhet), dashboards (/inforande) and exports."""
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.adoption import services
+from portal.adoption.forms import ConfirmForm, DateForm, DeadlineForm, ItemForm
+from portal.errors import EditConflict, PermissionDenied, ValidationError
+from portal.forms import apply_error
+from portal.handbook import services as handbook
+from portal.policy import authorize, can, requires
+
+bp = Blueprint("adoption", __name__)
+
+FILTERS = {"inaktuella": "stale", "forsenade": "overdue", "pagar": "in_progress", "ej-paborjade": "not_started",
+           "inforda": "adopted"}
+
+
+def _selected_unit(units):
+    wanted = request.args.get("enhet", type=int)
+    return next((u for u in units if u.id == wanted), units[0] if units else None)
+
+
+def _render_my_unit(units, unit, *, status=200, message=None, forms=None):
+    rows = services.my_unit_overview(unit) if unit else []
+    forms = forms or {}
+    for row in rows:
+        key = row.document.id
+        row.confirm_form = forms.get(("confirm", key)) or ConfirmForm(revision=row.revision.number, formdata=None)
+        row.item_forms = [forms.get(("item", key, item.index)) or
+                          ItemForm(revision=row.revision.number, done=item.done, comment=item.comment, formdata=None)
+                          for item in row.items]
+    return render_template("adoption/my_unit.html", units=units, unit=unit, rows=rows, message=message), status
+
+
+@bp.route("/min-enhet")
+@requires("adoption.act")
+def my_unit():
+    units = services.acting_units(current_user)
+    return _render_my_unit(units, _selected_unit(units))
+
+
+def _act(unit_id: int, slug: str):
+    unit = services.get_unit(unit_id)
+    authorize(current_user, "adoption.act", unit)
+    return unit, services.get_routine(slug)
+
+
+def _back(unit, document):
+    return redirect(url_for("adoption.my_unit", enhet=unit.id, _anchor=f"rutin-{document.slug}"))
+
+
+@bp.route("/min-enhet/<int:unit_id>/<slug>/punkt/<int:index>", methods=["POST"])
+@requires("adoption.act")
+def tick(unit_id: int, slug: str, index: int):
+    unit, document = _act(unit_id, slug)
+    form = ItemForm()
+    units = services.acting_units(current_user)
+    if not form.validate_on_submit():
+        return _render_my_unit(units, unit, status=400, forms={("item", document.id, index): form},
+                               message="Punkten kunde inte sparas: " + " ".join(
+                                   e for errors in form.errors.values() for e in errors))
+    try:
+        item = services.set_item(current_user, document, unit, revision_number=form.revision.data, index=index,
+                                 done=form.done.data, comment=form.comment.data or "")
+    except EditConflict as conflict:
+        return _render_my_unit(units, unit, status=409, message=conflict.message)
+    except ValidationError as error:
+        apply_error(form, error)
+        return _render_my_unit(units, unit, status=400, forms={("item", document.id, index): form},
+                               message=error.message)
+    flash(f"Sparat: ”{item.text}” är {'klar' if item.done else 'inte klar'}.", "success")
+    return _back(unit, document)
+
+
+@bp.route("/min-enhet/<int:unit_id>/<slug>/bekrafta", methods=["POST"])
+@requires("adoption.act")
+def confirm(unit_id: int, slug: str):
+    unit, document = _act(unit_id, slug)
+    form = ConfirmForm()
+    units = services.acting_units(current_user)
+    if not form.validate_on_submit():
+        return _render_my_unit(units, unit, status=400, forms={("confirm", document.id): form},
+                               message="Bekräftelsen kunde inte sparas. Ladda om sidan och försök igen.")
+    try:
+        confirmation = services.confirm(current_user, document, unit, revision_number=form.revision.data,
+                                        reason=form.reason.data or "")
+    except EditConflict as conflict:
+        return _render_my_unit(units, unit, status=409, message=conflict.message)
+    except ValidationError as error:
+        apply_error(form, error)
+        return _render_my_unit(units, unit, status=400, forms={("confirm", document.id): form},
+                               message=error.message)
+    flash(f"{unit.name} har bekräftat att ”{document.title}” är införd (version {confirmation.revision_number}).",
+          "success")
+    return _back(unit, document)
+
+
+@bp.route("/min-enhet/<int:unit_id>/<slug>")
+@requires("adoption.view_unit")
+def unit_routine(unit_id: int, slug: str):
+    """One unit's adoption of one routine: status, what changed since its confirmation, history."""
+    unit, document = services.get_unit(unit_id), services.get_routine(slug)
+    if not services.may_view(current_user, document, unit) or not services.applies(document, unit):
+        raise PermissionDenied()
+    status = services.unit_status(document, unit)
+    comparison = None
+    if status.confirmation and status.confirmation.revision_number != status.revision.number:
+        confirmed = handbook.get_revision(current_user, document, status.confirmation.revision_number)
+        comparison = handbook.compare_revisions(confirmed, status.revision)
+    return render_template("adoption/unit_routine.html", s=status, comparison=comparison,
+                           history=services.history(document, unit))
+
+
+@bp.route("/inforande")
+@requires("adoption.dashboard")
+def dashboard():
+    status_filter = FILTERS.get(request.args.get("visa", ""), "")
+    return render_template("adoption/dashboard.html", rows=services.matrix(current_user, status_filter),
+                           statuses=services.STATUSES, filters=FILTERS, active=request.args.get("visa", ""),
+                           date_form=DateForm(formdata=None))
+
+
+@bp.route("/inforande/rutin/<slug>", methods=["GET", "POST"])
+@requires("adoption.dashboard")
+def routine(slug: str):
+    document = services.get_routine(slug)
+    form = DeadlineForm(deadline=services.deadline_of(document) if request.method == "GET" else None)
+    if request.method == "POST":
+        authorize(current_user, "adoption.set_deadline", document)
+        if form.validate_on_submit():
+            services.set_deadline(current_user, document, form.deadline.data)
+            flash("Sista dag för införandet är sparad." if form.deadline.data else "Sista dag är borttagen.", "success")
+            return redirect(url_for("adoption.routine", slug=document.slug))
+        if form.deadline.errors:
+            form.deadline.errors = ["Ange ett datum som ÅÅÅÅ-MM-DD, eller lämna fältet tomt."]
+    status_filter = FILTERS.get(request.args.get("visa", ""), "")
+    rows = services.routine_units(current_user, document, status_filter)
+    return render_template("adoption/routine.html", document=document, rows=rows, form=form,
+                           filters=FILTERS, active=request.args.get("visa", ""), statuses=services.STATUSES,
+                           date_form=DateForm(formdata=None)), 400 if form.errors else 200
+
+
+@bp.route("/inforande/rutin/<slug>/per-datum")
+@requires("adoption.dashboard")
+def evidence(slug: str):
+    document = services.get_routine(slug)
+    form = DateForm(request.args)
+    if not form.validate():
+        return render_template("adoption/evidence.html", document=document, evidence=None, form=form), 400
+    return render_template("adoption/evidence.html", document=document, form=form,
+                           evidence=services.evidence_at(current_user, document, form.datum.data))
+
+
+@bp.route("/inforande/enhet/<int:unit_id>")
+@requires("adoption.view_unit")
+def unit(unit_id: int):
+    unit = services.get_unit(unit_id)
+    rows = services.unit_routines(current_user, unit)
+    if not rows and not can(current_user, "adoption.view_unit", unit):
+        raise PermissionDenied()
+    return render_template("adoption/unit.html", unit=unit, rows=rows)
+
+
+def _export_day():
+    if not request.args.get("datum"):
+        return None
+    try:
+        return date.fromisoformat(request.args["datum"])
+    except ValueError:
+        raise ValidationError("Ange datumet som ÅÅÅÅ-MM-DD.")
+
+
+@bp.route("/inforande/export.csv")
+@requires("adoption.dashboard")
+def export_csv():
+    day = _export_day()
+    name = f"inforande-{(day or date.today()).isoformat()}.csv"
+    return Response(services.export_csv(current_user, day), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/inforande/export.xlsx")
+@requires("adoption.dashboard")
+def export_xlsx():
+    day = _export_day()
+    name = f"inforande-{(day or date.today()).isoformat()}.xlsx"
+    return Response(services.export_xlsx(current_user, day),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,173 @@
+"""Follow-up: the /inforande matrix, drill-down, deadlines, exports and evidence at a date."""
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from portal.adoption import services
+from portal.adoption.models import Confirmation
+from portal.extensions import db
+from tests.adoption.conftest import ROUTINE_BODY
+from tests.conftest import table_snapshot
+
+
+def _csv_rows(response):
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode("utf-8"))
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def _status_row(rows, unit_name):
+    header = rows[0]
+    row = next(r for r in rows[1:] if r[header.index("Enhet")] == unit_name)
+    return dict(zip(header, row))
+
+
+def _ticks_and_confirm(client, unit, revision=1, reason=""):
+    for index in (0, 1):
+        client.post(f"/min-enhet/{unit.id}/orosanmalan/punkt/{index}", data={"revision": str(revision), "done": "y"})
+    return client.post(f"/min-enhet/{unit.id}/orosanmalan/bekrafta", data={"revision": str(revision), "reason": reason})
+
+
+def _matrix_counts(page, department="Bildningsförvaltningen"):
+    """The five status counts of the department's row, in column order."""
+    row = page.split(f"<td>{department}</td>", 1)[1].split("</tr>", 1)[0]
+    return [int(cell.split("</td>")[0]) for cell in row.split('<td class="num">')[1:]]
+
+
+def test_end_to_end_publish_tick_confirm_revise_reconfirm(app, client, make_user, login, routine, organisation,
+                                                         republish):
+    """Publish → unit heads tick and confirm → dashboard and CSV count it → substantial revision makes it
+    stale → reconfirm → back; a minor revision changes nothing."""
+    school, other = organisation["school"], organisation["other_school"]
+    head = make_user("unit_head", units=[school, other])
+    editor = make_user("editor")
+    login(head)
+    assert _ticks_and_confirm(client, school).status_code == 302
+    client.post(f"/min-enhet/{other.id}/orosanmalan/punkt/0", data={"revision": "1", "done": "y"})
+
+    client.post("/logga-ut")
+    login(editor)
+    page = client.get("/inforande").get_data(as_text=True)
+    # införd, pågår, ej påbörjad, behöver bekräftas igen, försenad
+    assert _matrix_counts(page) == [1, 1, 0, 0, 0]
+    rows = _csv_rows(client.get("/inforande/export.csv"))
+    assert _status_row(rows, "Ekbackens skola")["Status"] == "Införd"
+    assert _status_row(rows, "Ekbackens skola")["Bekräftad version"] == "1"
+    assert _status_row(rows, "Sjöängsskolan")["Status"] == "Pågår"
+    assert _status_row(rows, "Sjöängsskolan")["Punkter klara"] == "1"
+
+    republish(routine, ROUTINE_BODY.replace("Anmäl genast", "Anmäl samma dag"), substantial=True)
+    assert _matrix_counts(client.get("/inforande").get_data(as_text=True)) == [0, 1, 0, 1, 0]
+    assert "Behöver bekräftas igen" in client.get("/inforande?visa=inaktuella").get_data(as_text=True)
+    rows = _csv_rows(client.get("/inforande/export.csv"))
+    assert _status_row(rows, "Ekbackens skola")["Status"] == "Behöver bekräftas igen"
+
+    client.post("/logga-ut")
+    login(head)
+    assert client.post(f"/min-enhet/{school.id}/orosanmalan/bekrafta", data={"revision": "2"}).status_code == 302
+    client.post("/logga-ut")
+    login(editor)
+    assert _matrix_counts(client.get("/inforande").get_data(as_text=True)) == [1, 1, 0, 0, 0]
+
+    before = [c.id for c in db.session.scalars(select(Confirmation))]
+    republish(routine, ROUTINE_BODY.replace("Anmäl genast", "Anmäl samma dag").replace("Att alla", "Att var och en"),
+              substantial=False)
+    assert _matrix_counts(client.get("/inforande").get_data(as_text=True)) == [1, 1, 0, 0, 0]
+    assert [c.id for c in db.session.scalars(select(Confirmation))] == before
+    rows = _csv_rows(client.get("/inforande/export.csv"))
+    assert _status_row(rows, "Ekbackens skola")["Gällande version"] == "3"
+    assert _status_row(rows, "Ekbackens skola")["Bekräftad version"] == "2"
+
+
+def test_deadline_flags_overdue_units(client, login_as, routine, organisation):
+    login_as("editor")
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    assert client.post("/inforande/rutin/orosanmalan", data={"deadline": yesterday}).status_code == 302
+    assert services.deadline_of(routine) == date.fromisoformat(yesterday)
+    page = client.get("/inforande/rutin/orosanmalan?visa=forsenade").get_data(as_text=True)
+    assert "Ekbackens skola" in page and "Sjöängsskolan" in page and "Försenad" in page
+    assert _matrix_counts(client.get("/inforande").get_data(as_text=True)) == [0, 0, 0, 0, 2]
+
+
+def test_deadline_bad_input_and_permissions(client, login_as, make_user, login, routine, organisation):
+    login_as("editor", departments=[organisation["school_dept"]])  # the routine is owned by Socialförvaltningen
+    before = table_snapshot()
+    assert client.post("/inforande/rutin/orosanmalan", data={"deadline": "2027-01-01"}).status_code == 403
+    assert table_snapshot() == before
+    client.post("/logga-ut")
+    login(make_user("editor"))
+    before = table_snapshot()
+    response = client.post("/inforande/rutin/orosanmalan", data={"deadline": "imorgon"})
+    assert response.status_code == 400 and "Ange ett datum som ÅÅÅÅ-MM-DD" in response.get_data(as_text=True)
+    assert table_snapshot() == before
+
+
+def test_unit_head_sees_own_departments_rows_only(client, login_as, routine, organisation, make_document):
+    make_document("socialrutin", "Socialrutin", meta={"applies_to": ["Socialförvaltningen"]})
+    login_as("unit_head")
+    page = client.get("/inforande").get_data(as_text=True)
+    assert "Orosanmälan – när och hur" in page and "Socialrutin" not in page
+    rows = _csv_rows(client.get("/inforande/export.csv"))
+    assert {r[4] for r in rows[1:]} == {"Ekbackens skola", "Sjöängsskolan"}
+
+
+def test_reader_sees_own_unit_only(client, login_as, routine, organisation):
+    login_as("reader")  # works at Ekbackens skola
+    assert client.get("/inforande").status_code == 403
+    assert client.get("/inforande/export.csv").status_code == 403
+    page = client.get(f"/inforande/enhet/{organisation['school'].id}").get_data(as_text=True)
+    assert "Orosanmälan – när och hur" in page and "Ej påbörjad" in page
+    assert client.get(f"/inforande/enhet/{organisation['other_school'].id}").status_code == 403
+
+
+def test_xlsx_export_has_one_row_per_routine_and_unit(client, login_as, routine, organisation):
+    login_as("admin")
+    response = client.get("/inforande/export.xlsx")
+    assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:6] == ("Rutin", "Adress", "Gällande version", "Förvaltning", "Enhet", "Status")
+    assert sorted(r[4] for r in rows[1:]) == ["Ekbackens skola", "Sjöängsskolan"]
+    assert {r[5] for r in rows[1:]} == {"Ej påbörjad"}
+
+
+def test_evidence_at_a_date_shows_version_in_force_and_confirmations(client, login_as, make_user, login, routine,
+                                                                    organisation, republish):
+    school = organisation["school"]
+    login_as("unit_head")
+    _ticks_and_confirm(client, school)
+    confirmation = db.session.scalar(select(Confirmation))
+    # Backdate what happened so the dates differ: published and confirmed last month.
+    routine.current_revision.__class__  # noqa: B018
+    last_month = datetime.now() - timedelta(days=30)
+    db.session.execute(Confirmation.__table__.update().values(confirmed_at=last_month))
+    from portal.handbook.models import Revision
+    db.session.execute(Revision.__table__.update().where(Revision.number == 1).values(published_at=last_month - timedelta(days=1)))
+    db.session.commit()
+    republish(routine, ROUTINE_BODY + "\nNytt stycke.\n", substantial=True)
+    client.post("/logga-ut")
+    login(make_user("admin"))
+    earlier = (last_month + timedelta(days=1)).date().isoformat()
+    page = client.get(f"/inforande/rutin/orosanmalan/per-datum?datum={earlier}").get_data(as_text=True)
+    assert f"Den {earlier} gällde" in page and "version 1</a>" in page
+    assert "<td>Ekbackens skola</td><td>Införd</td>" in page
+    assert "<td>Sjöängsskolan</td><td>Ej bekräftad</td>" in page
+    today = date.today().isoformat()
+    page = client.get(f"/inforande/rutin/orosanmalan/per-datum?datum={today}").get_data(as_text=True)
+    assert "version 2</a>" in page and "<td>Ekbackens skola</td><td>Behöver bekräftas igen</td>" in page
+    rows = _csv_rows(client.get(f"/inforande/export.csv?datum={earlier}"))
+    assert _status_row(rows, "Ekbackens skola")["Status"] == "Införd"
+    assert _status_row(rows, "Ekbackens skola")["Gällande version"] == "1"
+    assert confirmation.revision_number == 1
+
+
+def test_evidence_and_export_refuse_bad_dates(client, login_as, routine):
+    login_as("admin")
+    for value in ("", "igår", "2026-02-30", "9" * 40):
+        response = client.get(f"/inforande/rutin/orosanmalan/per-datum?datum={value}")
+        assert response.status_code == 400, value
+    response = client.get("/inforande/export.csv?datum=igår")
+    assert response.status_code == 400 and "ÅÅÅÅ-MM-DD" in response.get_data(as_text=True)

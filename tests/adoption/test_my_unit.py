@@ -1,0 +1,224 @@
+"""A unit head ticks checklist items and confirms adoption on /min-enhet."""
+import csv
+import io
+
+from sqlalchemy import func, select
+
+from portal.adoption import services
+from portal.adoption.models import Adoption, Confirmation, ItemProgress
+from portal.audit import AuditEvent
+from portal.extensions import db
+from tests.adoption.conftest import ROUTINE_BODY
+from tests.conftest import table_snapshot
+
+
+def _tick(client, unit, index, *, done=True, comment="", revision=1, slug="orosanmalan"):
+    data = {"revision": str(revision), "comment": comment}
+    if done:
+        data["done"] = "y"
+    return client.post(f"/min-enhet/{unit.id}/{slug}/punkt/{index}", data=data)
+
+
+def _confirm(client, unit, revision=1, reason="", slug="orosanmalan"):
+    return client.post(f"/min-enhet/{unit.id}/{slug}/bekrafta", data={"revision": str(revision), "reason": reason})
+
+
+def test_my_unit_lists_routines_with_checklist_for_own_unit(client, login_as, routine, organisation):
+    login_as("unit_head")
+    page = client.get("/min-enhet").get_data(as_text=True)
+    assert "Min enhet: Ekbackens skola" in page
+    assert "Orosanmälan – när och hur" in page and "Ej påbörjad" in page
+    assert "Rutinen är genomgången på APT" in page and "Alla vet var blanketten finns" in page
+    assert "Bekräfta att rutinen är införd (version 1)" in page
+
+
+def test_ticking_an_item_records_who_and_when_and_shows_progress(client, login_as, routine, organisation):
+    head = login_as("unit_head")
+    unit = organisation["school"]
+    response = _tick(client, unit, 0, comment="Gick igenom på APT 12 mars")
+    assert response.status_code == 302
+    progress = db.session.scalar(select(ItemProgress))
+    assert (progress.item_text, progress.done, progress.comment) == ("Rutinen är genomgången på APT", True,
+                                                                    "Gick igenom på APT 12 mars")
+    assert progress.updated_by_id == head.id and progress.revision_number == 1
+    page = client.get("/min-enhet").get_data(as_text=True)
+    assert "Pågår" in page and "Checklista (1 av 2 klara)" in page
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "adoption.item_done")) == 1
+
+
+def test_double_submit_is_idempotent(client, login_as, routine, organisation):
+    login_as("unit_head")
+    unit = organisation["school"]
+    _tick(client, unit, 0)
+    before = table_snapshot()
+    _tick(client, unit, 0)
+    assert table_snapshot() == before
+    _confirm(client, unit, reason="Vi har gått igenom det viktigaste")
+    before = table_snapshot()
+    _confirm(client, unit, reason="Vi har gått igenom det viktigaste")
+    assert table_snapshot() == before
+    assert db.session.scalar(select(func.count()).select_from(Confirmation)) == 1
+
+
+def test_confirming_with_items_left_needs_a_reason(client, login_as, routine, organisation):
+    login_as("unit_head")
+    unit = organisation["school"]
+    _tick(client, unit, 0)
+    before = table_snapshot()
+    response = _confirm(client, unit, reason="kort")
+    assert response.status_code == 400
+    assert "1 av 2 punkter är inte klara" in response.get_data(as_text=True)
+    assert table_snapshot() == before
+    assert _confirm(client, unit, reason="Blanketten läggs ut nästa vecka").status_code == 302
+    confirmation = db.session.scalar(select(Confirmation))
+    assert (confirmation.revision_number, confirmation.items_done, confirmation.items_total) == (1, 1, 2)
+    assert confirmation.reason == "Blanketten läggs ut nästa vecka"
+
+
+def test_confirming_with_all_items_done_needs_no_reason(client, login_as, routine, organisation):
+    head = login_as("unit_head")
+    unit = organisation["school"]
+    _tick(client, unit, 0)
+    _tick(client, unit, 1)
+    assert _confirm(client, unit).status_code == 302
+    confirmation = db.session.scalar(select(Confirmation))
+    assert confirmation.confirmed_by_id == head.id and confirmation.reason == ""
+    page = client.get("/min-enhet").get_data(as_text=True)
+    assert "Bekräftad för gällande version 1" in page
+
+
+def test_unit_head_cannot_act_on_another_unit(client, login_as, routine, organisation):
+    login_as("unit_head")  # heads Ekbackens skola only
+    other = organisation["other_school"]
+    before = table_snapshot()
+    assert _tick(client, other, 0).status_code == 403
+    assert _confirm(client, other, reason="x" * 20).status_code == 403
+    assert table_snapshot() == before
+
+
+def test_reader_and_editor_cannot_act(client, login_as, make_user, login, routine, organisation):
+    unit = organisation["school"]
+    for role in ("reader", "editor"):
+        client.post("/logga-ut")
+        login(make_user(role))
+        before = table_snapshot()
+        assert _tick(client, unit, 0).status_code == 403
+        assert _confirm(client, unit, reason="x" * 20).status_code == 403
+        assert client.get("/min-enhet").status_code == 403
+        assert table_snapshot() == before
+
+
+def test_ticking_an_old_version_is_refused_with_the_current_checklist(client, login_as, routine, organisation,
+                                                                    republish):
+    login_as("unit_head")
+    unit = organisation["school"]
+    republish(routine, ROUTINE_BODY + "- [ ] Ny punkt om återkoppling\n", substantial=True)
+    before = table_snapshot()
+    response = _tick(client, unit, 0, revision=1)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Rutinen har fått en ny version (version 2)" in page
+    assert "Ny punkt om återkoppling" in page
+    assert table_snapshot() == before
+
+
+def test_unknown_ids_give_404(client, login_as, routine, organisation):
+    login_as("admin")
+    unit = organisation["school"]
+    assert client.post("/min-enhet/999999/orosanmalan/punkt/0", data={"revision": "1"}).status_code == 404
+    assert client.post(f"/min-enhet/{unit.id}/finns-inte/punkt/0", data={"revision": "1"}).status_code == 404
+    assert _tick(client, unit, 99).status_code == 404
+    assert client.get("/inforande/rutin/finns-inte").status_code == 404
+    assert client.get("/inforande/enhet/424242").status_code == 404
+
+
+def test_bad_form_values_are_refused_without_changes(client, login_as, routine, organisation):
+    login_as("unit_head")
+    unit = organisation["school"]
+    before = table_snapshot()
+    for data in ({"revision": "abc"}, {"revision": ""}, {"revision": "-1"}, {"revision": "1", "comment": "x" * 3000},
+                 {"revision": "1", "comment": "bell\x07"}):
+        response = client.post(f"/min-enhet/{unit.id}/orosanmalan/punkt/0", data=data)
+        assert response.status_code == 400, data
+    assert client.post(f"/min-enhet/{unit.id}/orosanmalan/punkt/0", data={"revision": "1"}, csrf=False).status_code == 400
+    assert table_snapshot() == before
+
+
+def test_progress_of_unchanged_items_carries_over_and_removed_items_stay_in_history(
+        client, login_as, routine, organisation, republish):
+    login_as("unit_head")
+    unit = organisation["school"]
+    _tick(client, unit, 0)
+    _tick(client, unit, 1, comment="Klart")
+    body = ROUTINE_BODY.replace("- [ ] Alla vet var blanketten finns\n", "- [ ] Blanketten finns på intranätet\n")
+    republish(routine, body, substantial=False)
+    status = services.unit_status(routine, unit)
+    assert [(i.text, i.done) for i in status.items] == [("Rutinen är genomgången på APT", True),
+                                                        ("Blanketten finns på intranätet", False)]
+    assert db.session.scalar(select(func.count()).select_from(ItemProgress)) == 2  # the removed item's row stays
+    history = client.get(f"/min-enhet/{unit.id}/orosanmalan").get_data(as_text=True)
+    assert "”Alla vet var blanketten finns”: ej klar → klar" in history
+
+
+def test_substantial_revision_makes_confirmation_stale_and_shows_what_changed(
+        client, login_as, routine, organisation, republish):
+    login_as("unit_head")
+    unit = organisation["school"]
+    _tick(client, unit, 0)
+    _tick(client, unit, 1)
+    _confirm(client, unit)
+    republish(routine, ROUTINE_BODY.replace("Anmäl genast", "Anmäl samma dag"), substantial=True)
+    start = client.get("/").get_data(as_text=True)
+    assert "Att göra för dina enheter" in start and "behöver bekräftas igen" in start
+    page = client.get("/min-enhet").get_data(as_text=True)
+    assert page.index("Behöver bekräftas igen") < page.index("Rutinen är genomgången på APT")
+    detail = client.get(f"/min-enhet/{unit.id}/orosanmalan").get_data(as_text=True)
+    assert "Ändrat sedan bekräftad version 1" in detail
+    assert "[borttaget:] </span>genast" in detail and "[tillagt:] </span>samma dag" in detail
+    assert _confirm(client, unit, revision=2).status_code == 302
+    assert services.unit_status(routine, unit).status == "adopted"
+
+
+def test_minor_revision_keeps_confirmation_valid(client, login_as, routine, organisation, republish):
+    login_as("unit_head")
+    unit = organisation["school"]
+    _tick(client, unit, 0)
+    _tick(client, unit, 1)
+    _confirm(client, unit)
+    republish(routine, ROUTINE_BODY.replace("Att alla vet", "Att var och en vet"), substantial=False)
+    status = services.unit_status(routine, unit)
+    assert status.status == "adopted" and status.confirmation.revision_number == 1
+    assert "Att göra för dina enheter" not in client.get("/").get_data(as_text=True)
+
+
+def test_concurrent_first_ticks_on_one_unit_lose_nothing(app, routine, organisation, make_user):
+    """Two unit heads tick different items of the same unit at the same time."""
+    import threading
+
+    head_a = make_user("unit_head", email="a@test.se")
+    head_b = make_user("unit_head", email="b@test.se")
+    clients = []
+    for head in (head_a, head_b):
+        c = app.test_client()
+        c.post("/logga-in", data={"email": head.email, "password": "test-losenord-123"})
+        clients.append(c)
+    unit_id = organisation["school"].id  # ORM objects must not be refreshed inside the threads
+    barrier = threading.Barrier(2)
+    results = []
+
+    def tick(c, index):
+        barrier.wait()
+        results.append(c.post(f"/min-enhet/{unit_id}/orosanmalan/punkt/{index}",
+                              data={"revision": "1", "done": "y"}).status_code)
+
+    threads = [threading.Thread(target=tick, args=(c, i)) for i, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [302, 302]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Adoption)) == 1
+    assert sorted(p.item_text for p in db.session.scalars(select(ItemProgress)) if p.done) == \
+        ["Alla vet var blanketten finns", "Rutinen är genomgången på APT"]
