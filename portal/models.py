@@ -2,5 +2,5 @@
 from portal.audit import AuditEvent  # noqa: F401
 from portal.auth.models import LoginThrottle, RoleGrant, User  # noqa: F401
 from portal.org.models import Department, Unit  # noqa: F401
-from portal.handbook.models import Document, Revision, RevisionLink, SlugRedirect  # noqa: F401
+from portal.handbook.models import Document, DocumentChange, Revision, RevisionLink, SlugRedirect  # noqa: F401
 from portal.adoption.models import Adoption, AdoptionDeadline, Confirmation, ItemProgress  # noqa: F401

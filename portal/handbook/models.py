@@ -155,3 +155,14 @@ class SlugRedirect(db.Model):
     old_slug: Mapped[str] = mapped_column(String(80), primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DocumentChange(db.Model):
+    """One row per change readers can see (publish, move, rename, archive), written in the change's
+    own transaction. Search indexes on every worker follow this log from their own watermark."""
+
+    __tablename__ = "document_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

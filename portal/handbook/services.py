@@ -19,8 +19,8 @@ from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook import diff as diffing
 from portal.handbook.markdown import render
-from portal.handbook.models import (CONTROLLED_KINDS, KINDS, Document, Revision, RevisionLink,
-                                    SlugRedirect)
+from portal.handbook.models import (CONTROLLED_KINDS, KINDS, Document, DocumentChange, Revision,
+                                    RevisionLink, SlugRedirect)
 from portal.org.models import Department
 from portal.policy import authorize, can
 
@@ -375,6 +375,13 @@ def _new_revision(actor, document: Document, *, title: str, body: str, meta: dic
     return revision
 
 
+def _commit_visible_change(document: Document) -> None:
+    """Commit a change readers can see, logged for the search indexes, then announce it."""
+    db.session.add(DocumentChange(document_id=document.id))
+    db.session.commit()
+    document_changed.send(document.id)
+
+
 def _check_department(actor, department: Department) -> None:
     if department is None:
         raise ValidationError("Välj en ägande förvaltning.", field="department")
@@ -484,8 +491,7 @@ def publish(document: Document, revision: Revision, editor, note: str, substanti
     audit.record(editor, "document.published", document,
                  f"Version {previous.number if previous else '–'} → {revision.number} "
                  f"({revision.change_kind_label.lower()}): {note}")
-    db.session.commit()
-    document_changed.send(document.id)
+    _commit_visible_change(document)
     return revision
 
 
@@ -531,8 +537,7 @@ def update_structure(actor, document: Document, *, parent: Document | None, posi
     after = _structure_summary(document)
     if before != after:
         audit.record(actor, "document.moved", document, f"{before} → {after}")
-    db.session.commit()
-    document_changed.send(document.id)
+    _commit_visible_change(document)
 
 
 def _structure_summary(document: Document) -> str:
@@ -554,8 +559,7 @@ def rename_slug(actor, document: Document, new_slug: str) -> None:
     db.session.add(SlugRedirect(old_slug=old_slug, document_id=document.id))
     document.slug = new_slug
     audit.record(actor, "document.renamed", document, f"/handbok/{old_slug} → /handbok/{new_slug}")
-    db.session.commit()
-    document_changed.send(document.id)
+    _commit_visible_change(document)
 
 
 def set_archived(actor, document: Document, archived: bool) -> None:
@@ -568,8 +572,7 @@ def set_archived(actor, document: Document, archived: bool) -> None:
     document.archived_at = utcnow() if archived else None
     audit.record(actor, "document.archived" if archived else "document.unarchived", document,
                  "aktivt → arkiverat" if archived else "arkiverat → aktivt")
-    db.session.commit()
-    document_changed.send(document.id)
+    _commit_visible_change(document)
 
 
 # --- Comparison ---------------------------------------------------------------------------------
