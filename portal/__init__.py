@@ -44,9 +44,11 @@ def create_app(config_class) -> Flask:
         app.cli.add_command(group)
 
     from portal.errors import register_error_handlers
+    from portal.security import register_security_headers
     from portal.templating import register_template_helpers
 
     register_error_handlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     return app
 
