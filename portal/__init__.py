@@ -22,17 +22,20 @@ def create_app(config_class) -> Flask:
     login_manager.login_message_category = "info"
 
     from portal import models  # noqa: F401  (every table registered before migrations run)
-    from portal.auth.services import load_user_from_session
+    from portal.auth.services import load_user_from_request, load_user_from_session
 
     login_manager.user_loader(load_user_from_session)
+    login_manager.request_loader(load_user_from_request)
 
     from portal.admin.views import bp as admin_bp
     from portal.adoption.views import bp as adoption_bp
+    from portal.api.views import bp as api_bp
+    from portal.api.views import tokens_bp
     from portal.auth.views import bp as auth_bp
     from portal.handbook.views import bp as handbook_bp
     from portal.main.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, handbook_bp, adoption_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, handbook_bp, adoption_bp, api_bp, tokens_bp):
         app.register_blueprint(blueprint)
 
     from portal.auth.cli import users_cli

@@ -4,3 +4,4 @@ from portal.auth.models import LoginThrottle, RoleGrant, User  # noqa: F401
 from portal.org.models import Department, Unit  # noqa: F401
 from portal.handbook.models import Document, DocumentChange, Revision, RevisionLink, SlugRedirect  # noqa: F401
 from portal.adoption.models import Adoption, AdoptionDeadline, Confirmation, ItemProgress  # noqa: F401
+from portal.api.models import ApiToken  # noqa: F401

@@ -182,6 +182,16 @@ def load_user_from_session(session_id: str) -> User | None:
     return user
 
 
+def load_user_from_request(request) -> User | None:
+    """Flask-Login loader for API calls: a personal token as `Authorization: Bearer svp_…`."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not request.path.startswith("/api/"):
+        return None
+    from portal.api.services import user_for_token
+
+    return user_for_token(token.strip())
+
+
 # --- Changes to accounts ------------------------------------------------------------------------
 
 def change_password(user: User, current_password: str, new_password: str) -> None:

@@ -1,0 +1,1 @@
+"""Read-only JSON API (/api/v1) with personal API tokens and an OpenAPI description."""

@@ -1,0 +1,109 @@
+"""The JSON API under /api/v1, and the admin pages that issue and revoke API tokens."""
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from portal.api import openapi, services
+from portal.auth import services as accounts
+from portal.errors import NotFound, ValidationError
+from portal.forms import apply_error
+from portal.handbook import services as handbook
+from portal.policy import requires
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/admin/anvandare")
+
+
+def _document(slug: str):
+    document, moved = handbook.find_document(slug)
+    if moved or not document.is_published or document.is_archived:
+        raise NotFound("Dokumentet finns inte.")
+    return document
+
+
+@bp.route("/openapi.json")
+def openapi_json():
+    return jsonify(openapi.spec())
+
+
+@bp.route("/documents")
+@requires("document.read")
+def documents():
+    return jsonify({"documents": services.list_documents(current_user)})
+
+
+@bp.route("/documents/<slug>")
+@requires("document.read")
+def document(slug: str):
+    doc = _document(slug)
+    return jsonify({"document": services.document_summary(doc),
+                    "revision": services.revision_json(doc.current_revision, content=True)})
+
+
+@bp.route("/documents/<slug>/revisions")
+@requires("document.read")
+def revisions(slug: str):
+    doc = _document(slug)
+    return jsonify({"revisions": [services.revision_json(r, content=False)
+                                  for r in handbook.history(current_user, doc)]})
+
+
+@bp.route("/documents/<slug>/revisions/<int:number>")
+@requires("document.read")
+def revision(slug: str, number: int):
+    doc = _document(slug)
+    return jsonify(services.revision_json(handbook.get_revision(current_user, doc, number), content=True))
+
+
+@bp.route("/adoption")
+@requires("document.read")
+def adoption():
+    unit = request.args.get("unit")
+    if unit is not None and (not unit.isdigit() or len(unit) > 10):
+        raise ValidationError("Parametern unit ska vara ett enhets-id (heltal).")
+    return jsonify({"adoption": services.adoption_rows(current_user, request.args.get("routine") or None,
+                                                       int(unit) if unit is not None else None)})
+
+
+# --- Admin: tokens --------------------------------------------------------------------------------
+
+class TokenForm(FlaskForm):
+    name = StringField("Namn på nyckeln", validators=[DataRequired("Ge nyckeln ett namn."),
+                                                      Length(max=100, message="Högst 100 tecken.")])
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+@tokens_bp.route("/<int:user_id>/api-nycklar", methods=["GET", "POST"])
+@requires("admin.access")
+def manage(user_id: int):
+    user = accounts.get_user(user_id)
+    form = TokenForm()
+    new_token = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _, new_token = services.issue_token(current_user, user, form.name.data)
+            form = TokenForm(formdata=None)
+        except ValidationError as error:
+            apply_error(form, error)
+            status = 400
+    elif form.is_submitted():
+        status = 400
+    return render_template("api/tokens.html", user=user, form=form, tokens=services.tokens_of(user),
+                           new_token=new_token, revoke=RevokeForm()), status
+
+
+@tokens_bp.route("/<int:user_id>/api-nycklar/<int:token_id>/aterkalla", methods=["POST"])
+@requires("admin.access")
+def revoke(user_id: int, token_id: int):
+    token = services.get_token(token_id)
+    if token.user_id != user_id:
+        raise NotFound("API-nyckeln finns inte.")
+    if RevokeForm().validate_on_submit():
+        services.revoke_token(current_user, token)
+    return redirect(url_for("api_tokens.manage", user_id=user_id))
