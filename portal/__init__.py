@@ -47,9 +47,11 @@ def create_app(config_class) -> Flask:
         app.cli.add_command(group)
 
     from portal.errors import register_error_handlers
+    from portal.logs import configure_logging
     from portal.security import register_security_headers
     from portal.templating import register_template_helpers
 
+    configure_logging(app)
     register_error_handlers(app)
     register_security_headers(app)
     register_template_helpers(app)
