@@ -43,7 +43,9 @@ def create_app(config_class) -> Flask:
     from portal.demo import demo_cli
     from portal.org.cli import org_cli
 
-    for group in (users_cli, org_cli, demo_cli, content_cli):
+    from portal.backup import backup_command, restore_command
+
+    for group in (users_cli, org_cli, demo_cli, content_cli, backup_command, restore_command):
         app.cli.add_command(group)
 
     from portal.errors import register_error_handlers

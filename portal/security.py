@@ -1,10 +1,22 @@
-"""Security headers on every response: a strict CSP (no inline script or style), framing, sniffing."""
+"""Security headers on every response: a strict CSP (no inline script or style), framing, sniffing;
+and requests carrying NUL characters refused before they reach a form or the database."""
+from flask import request
+
+from portal.errors import error_response
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; font-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 def register_security_headers(app) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store NUL in text and no real input contains it: refuse it at the door.
+        values = list(request.args.values()) + (list(request.form.values()) if request.method == "POST" else [])
+        if any("\x00" in value for value in values) or "\x00" in request.path:
+            return error_response(400, "Begäran innehåller otillåtna tecken (nolltecken). Ingenting har ändrats.")
+        return None
+
     @app.after_request
     def add_headers(response):
         headers = response.headers

@@ -6,12 +6,15 @@ is created once per run and every table is truncated after each test.
 import contextvars
 import os
 import secrets
+import uuid
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
+from flask_migrate import stamp
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from config import TestConfig
 from portal import create_app
@@ -65,10 +68,12 @@ def app(tmp_path):
     application.test_client_class = PortalClient
     with application.app_context():
         if not POSTGRES_URL:
-            db.create_all()
+            _create_schema()
         elif not _schema_ready:
             db.drop_all()
-            db.create_all()
+            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.session.commit()
+            _create_schema()
             _schema_ready = True
         yield application
         db.session.remove()
@@ -77,6 +82,13 @@ def app(tmp_path):
             db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.session.commit()
         db.engine.dispose()
+
+
+def _create_schema():
+    """The models' schema, stamped at the newest migration like a migrated database
+    (test_migrations.py proves the two agree)."""
+    db.create_all()
+    stamp()
 
 
 @pytest.fixture
@@ -145,3 +157,21 @@ def table_snapshot() -> dict:
     db.session.expire_all()
     return {table.name: sorted(map(repr, db.session.execute(select(table)).all()))
             for table in db.metadata.sorted_tables}
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A URL of a new, empty database of the same kind as the test database."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    url = make_url(base)
+    name = f"mig_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -31,3 +31,15 @@ def test_hsts_only_when_cookies_are_secure(tmp_path, monkeypatch):
     production = create_app(Production).test_client().get("/tillganglighet")
     assert production.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "Strict-Transport-Security" not in create_app(Test).test_client().get("/tillganglighet").headers
+
+
+def test_nul_characters_are_refused_before_anything_happens(client, make_user):
+    from tests.conftest import table_snapshot
+
+    user = make_user("reader")
+    before = table_snapshot()
+    response = client.post("/logga-in", data={"email": "a\x00@x.se", "password": "x"})
+    assert response.status_code == 400 and "nolltecken" in response.get_data(as_text=True)
+    assert client.get("/logga-in?next=/%00").status_code == 400
+    assert table_snapshot() == before
+    assert user.email
