@@ -29,6 +29,9 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "sokindex"))
+    # A missing or damaged index with at most this many documents is rebuilt during the request;
+    # a larger one in the background while search says so.
+    SEARCH_SYNC_REBUILD_LIMIT = int(os.environ.get("SEARCH_SYNC_REBUILD_LIMIT", "500"))
     SITE_NAME = os.environ.get("SITE_NAME", "Samverkansportalen")
     MUNICIPALITY_NAME = os.environ.get("MUNICIPALITY_NAME", "Exempelkommun")
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a long editing session must not lose its form

@@ -34,18 +34,22 @@ def create_app(config_class) -> Flask:
     from portal.auth.views import bp as auth_bp
     from portal.handbook.views import bp as handbook_bp
     from portal.main.views import bp as main_bp
+    from portal.search import services as search
+    from portal.search.views import bp as search_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, handbook_bp, adoption_bp, api_bp, tokens_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, handbook_bp, adoption_bp, search_bp, api_bp, tokens_bp):
         app.register_blueprint(blueprint)
+    search.init_app(app)
 
     from portal.auth.cli import users_cli
     from portal.content.cli import content_cli
     from portal.demo import demo_cli
     from portal.org.cli import org_cli
+    from portal.search.cli import search_cli
 
     from portal.backup import backup_command, restore_command
 
-    for group in (users_cli, org_cli, demo_cli, content_cli, backup_command, restore_command):
+    for group in (users_cli, org_cli, demo_cli, content_cli, search_cli, backup_command, restore_command):
         app.cli.add_command(group)
 
     from portal.errors import register_error_handlers

@@ -5,3 +5,4 @@ from portal.org.models import Department, Unit  # noqa: F401
 from portal.handbook.models import Document, DocumentChange, Revision, RevisionLink, SlugRedirect  # noqa: F401
 from portal.adoption.models import Adoption, AdoptionDeadline, Confirmation, ItemProgress  # noqa: F401
 from portal.api.models import ApiToken  # noqa: F401
+from portal.search.models import SynonymList  # noqa: F401

@@ -1,0 +1,1 @@
+"""Search: Swedish analysis, synonyms and the Whoosh index the portal searches."""

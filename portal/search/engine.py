@@ -1,0 +1,690 @@
+"""The search index on disk: schema, upserts and deletes, atomic rebuilds, safe searching, title suggestions.
+
+Everything works on plain dicts; which revisions to index, and when, is the caller's business. The
+index directory given to open_index() and rebuild() is a symlink to the current generation, so a
+rebuild swaps a complete index in with one rename and readers never see half of one.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import pickle
+import re
+import secrets
+import shutil
+import struct
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping, Sequence
+
+from whoosh import index as whoosh_index
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.query import And, AndNot, Or, Phrase, Prefix, Query, Term
+from whoosh.searching import Searcher
+from whoosh.support.levenshtein import distance
+
+from .analysis import (
+    ANALYSIS_VERSION, WORD_PATTERN, folded_analyzer, fold, normalize_word, prefix_analyzer,
+    spelling_analyzer, text_analyzer,
+)
+from .querying import ParsedQuery, Unit, parse_query
+from .snippets import TermMatcher, highlight, snippet
+from .synonyms import SynonymSet
+
+FORMAT_VERSION = 2  # bump when the schema changes; older indexes then report IndexOutdated
+MARKER_FILE = "samverkansportalen-search.json"
+WATERMARK_FILE = "watermark.json"  # the newest database change this generation has applied
+WRITE_TIMEOUT = 5.0  # seconds a writer waits for another writer before giving up
+REBUILD_MEMORY_MB = 256
+MAX_PER_PAGE = 50
+
+# Query-time weights. The title says what a page is about; folded (diacritic-free) matches count
+# less than exact ones, so a correctly spelled word ranks a correctly spelled page first.
+EXACT_FIELDS = (("title", 6.0), ("headings", 2.5), ("tag_words", 2.5), ("legal_refs", 2.0),
+                ("body", 1.0))
+FOLDED_FIELDS = (("title_folded", 2.0), ("text_folded", 0.4))
+SYNONYM_WEIGHT = 0.8
+FUZZY_WEIGHT = 0.5
+FUZZY_MAX_CANDIDATES = 4
+FACETS = (("kind", "kind"), ("department", "department"), ("tag", "tags"))
+SUGGEST_MIN_CHARS = 2
+SUGGEST_SCAN = 100
+
+FEW_RESULTS = 3  # fewer pages with all the words than this, and pages with some of them follow
+COORDINATION = 0.9  # among pages with some of the words, more words rank higher
+
+OR_FALLBACK = "Ingen sida innehöll alla sökorden. Här visas sidor som innehåller några av dem."
+SOME_WORDS = "Få sidor innehöll alla sökorden. Efter dem visas sidor som innehåller några av orden."
+
+# Exceptions a damaged or vanished index raises from inside Whoosh.
+_READ_ERRORS = (OSError, EOFError, ValueError, LookupError, AssertionError, struct.error,
+                pickle.UnpicklingError, whoosh_index.IndexError)
+
+
+class SearchIndexError(Exception):
+    """Base of the errors this module raises; the message is Swedish and may be shown to a user."""
+
+
+class IndexUnavailable(SearchIndexError):
+    """The index is missing, damaged or unreadable; rebuilding it (flask search reindex) repairs it."""
+
+
+class IndexOutdated(IndexUnavailable):
+    """The index was built by another version of the schema or analysis and must be rebuilt."""
+
+
+class IndexBusy(SearchIndexError):
+    """Another writer held the index for longer than the timeout; the write did not happen."""
+
+
+def build_schema() -> Schema:
+    text, folded = text_analyzer(), folded_analyzer()
+    return Schema(
+        slug=ID(stored=True, unique=True, sortable=True),
+        doc_id=ID(stored=True),  # the database id: stays when the slug is renamed
+        title=TEXT(analyzer=text, stored=True),
+        title_folded=TEXT(analyzer=folded),
+        title_prefix=TEXT(analyzer=prefix_analyzer(), phrase=False),
+        headings=TEXT(analyzer=text),
+        body=TEXT(analyzer=text, stored=True),
+        text_folded=TEXT(analyzer=folded),  # headings, body, tags and legal references
+        spelling=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        tags=KEYWORD(stored=True, commas=True),
+        tag_words=TEXT(analyzer=text),
+        legal_refs=TEXT(analyzer=text, stored=True),
+        kind=ID(stored=True),
+        department=ID(stored=True),
+        revision_id=NUMERIC(int, bits=64, stored=True, sortable=True),
+        published_at=DATETIME(stored=True),
+    )
+
+
+SCHEMA = build_schema()
+
+# The keys of a document dict, with the type each must have.
+DOC_FIELDS = {
+    "slug": str, "title": str, "body": str, "headings": list, "tags": list, "kind": str,
+    "department": str, "legal_refs": list, "revision_id": int, "published_at": datetime,
+    "document_id": int,
+}
+
+
+def _as_fields(doc: Mapping) -> dict:
+    """Check a document dict and turn it into Whoosh field values."""
+    unknown = set(doc) - set(DOC_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown document keys: {sorted(unknown)}")
+    for key, expected in DOC_FIELDS.items():
+        value = doc.get(key)
+        if value is None:
+            continue
+        if expected is list:
+            if isinstance(value, str) or not all(isinstance(item, str) for item in value):
+                raise ValueError(f"{key} must be a list of strings, got {value!r}")
+        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ValueError(f"{key} must be {expected.__name__}, got {type(value).__name__}")
+    slug, title = doc.get("slug") or "", doc.get("title") or ""
+    if not slug.strip() or not title.strip():
+        raise ValueError(f"a document needs a slug and a title, got {slug!r} / {title!r}")
+    tags = [tag.strip() for tag in doc.get("tags") or () if tag.strip()]
+    if any("," in tag for tag in tags):
+        raise ValueError(f"a tag may not contain a comma: {tags!r}")
+    headings = list(doc.get("headings") or ())
+    legal_refs = list(doc.get("legal_refs") or ())
+    body = doc.get("body") or ""
+    fields = {
+        "slug": slug, "title": title, "title_folded": title, "title_prefix": title,
+        "headings": "\n".join(headings), "body": body,
+        "text_folded": "\n".join([*headings, body, *tags, *legal_refs]),
+        "spelling": "\n".join([title, *headings, body]),
+        "tags": ",".join(tags), "tag_words": "\n".join(tags), "legal_refs": "\n".join(legal_refs),
+        "kind": doc.get("kind") or "", "department": doc.get("department") or "",
+    }
+    if doc.get("document_id") is not None:
+        fields["doc_id"] = str(doc["document_id"])
+    for key in ("revision_id", "published_at"):
+        if doc.get(key) is not None:
+            fields[key] = doc[key]
+    return fields
+
+
+# --- The index directory and its generations ------------------------------------------------------
+
+
+def _generation_dirs(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{path.name}.gen-*"))
+
+
+def _write_marker(folder: Path) -> None:
+    marker = {"format": FORMAT_VERSION, "analysis": ANALYSIS_VERSION}
+    (folder / MARKER_FILE).write_text(json.dumps(marker), encoding="utf-8")
+
+
+def _check_marker(folder: str) -> None:
+    try:
+        marker = json.loads(Path(folder, MARKER_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if not os.path.isdir(folder):
+            raise IndexUnavailable("Sökindexet saknas. Bygg det med ”flask search reindex”.") from None
+        raise IndexOutdated("Sökindexet saknar versionsuppgift och behöver byggas om "
+                            "(flask search reindex).") from None
+    except (OSError, ValueError) as exc:
+        raise IndexUnavailable("Sökindexets versionsuppgift går inte att läsa. "
+                               "Bygg om det med ”flask search reindex”.") from exc
+    if marker != {"format": FORMAT_VERSION, "analysis": ANALYSIS_VERSION}:
+        raise IndexOutdated("Sökindexet byggdes av en annan version av sökfunktionen och behöver "
+                            "byggas om (flask search reindex).")
+
+
+def _new_generation(path: Path) -> tuple[Path, Path]:
+    """A fresh, empty build folder and the generation name it will get when complete."""
+    token = f"{time.time_ns():020d}-{secrets.token_hex(4)}"
+    build = path.parent / f".{path.name}.build-{token}"
+    build.mkdir(parents=True)
+    return build, path.parent / f"{path.name}.gen-{token}"
+
+
+def _swap_in(path: Path, build: Path, generation: Path) -> None:
+    """Make `generation` (built in `build`) the index at `path` in one atomic rename."""
+    os.rename(build, generation)
+    link = path.parent / f".{path.name}.link-{generation.name}"
+    os.symlink(generation.name, link)  # relative, so the parent folder may move
+    if path.is_dir() and not path.is_symlink():
+        # An index from before generations: move it aside so the link can take its place.
+        os.rename(path, path.parent / f"{path.name}.gen-{0:020d}-legacy")
+    os.replace(link, path)
+
+
+def _remove_old_generations(path: Path) -> None:
+    """Keep the current generation and the one before it: readers may still have that one open."""
+    current = Path(os.path.realpath(path))
+    older = [folder for folder in _generation_dirs(path) if folder.name < current.name]
+    for folder in older[:-1]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _create(path: Path) -> None:
+    build, generation = _new_generation(path)
+    whoosh_index.create_in(str(build), SCHEMA)
+    _write_marker(build)
+    _swap_in(path, build, generation)
+
+
+class SearchIndex:
+    """An index directory. Cheap to keep for the life of a process; every call reads the current state."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._facet_lock = threading.Lock()
+        self._facet_cache: tuple[tuple, dict] | None = None
+
+    def __repr__(self) -> str:
+        return f"SearchIndex({str(self.path)!r})"
+
+    def whoosh(self) -> whoosh_index.FileIndex:
+        """The current generation's Whoosh index, opened directly so one operation sees one generation."""
+        folder = os.path.realpath(self.path)
+        _check_marker(folder)
+        try:
+            return whoosh_index.FileIndex(FileStorage(folder), schema=SCHEMA)
+        except _READ_ERRORS as exc:
+            raise IndexUnavailable("Sökindexet är skadat och behöver byggas om "
+                                   "(flask search reindex).") from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[Searcher]:
+        """A searcher; errors from a damaged index come out as IndexUnavailable."""
+        ix = self.whoosh()
+        try:
+            with ix.searcher() as searcher:
+                yield searcher
+        except _READ_ERRORS as exc:
+            raise IndexUnavailable("Sökindexet kunde inte läsas och behöver byggas om "
+                                   "(flask search reindex).") from exc
+
+    def facet_sets(self, searcher: Searcher) -> dict[str, dict[str, frozenset[int]]]:
+        """For each facet, value -> the documents having it; kept until the index changes."""
+        reader = searcher.reader()
+        # Segment ids are random and never reused, so they tell index generations apart too.
+        key = tuple(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers())
+        with self._facet_lock:
+            if self._facet_cache and self._facet_cache[0] == key:
+                return self._facet_cache[1]
+        sets = {
+            facet: {term.decode("utf-8"): frozenset(reader.postings(field, term).all_ids())
+                    for term in reader.lexicon(field) if term}
+            for facet, field in FACETS
+        }
+        with self._facet_lock:
+            self._facet_cache = (key, sets)
+        return sets
+
+
+def open_index(path: str | os.PathLike, *, create: bool = True) -> SearchIndex:
+    """Open the index at `path`, creating an empty one if there is none (unless create=False).
+
+    Raises IndexUnavailable when the index is missing (create=False) or damaged, IndexOutdated when
+    it was built by another version and must be rebuilt.
+    """
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+        path.rmdir()  # an empty folder (e.g. made by a deploy script) holds no index to keep
+    if not path.exists():
+        if path.is_symlink():  # a link to a generation that is gone
+            raise IndexUnavailable("Sökindexet saknas. Bygg det med ”flask search reindex”.")
+        if not create:
+            raise IndexUnavailable("Sökindexet saknas. Bygg det med ”flask search reindex”.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _create(path)
+    ix = SearchIndex(path)
+    with ix.reading() as searcher:
+        searcher.doc_count()  # opens every segment, so damage shows now rather than mid-request
+    return ix
+
+
+@contextmanager
+def _writing(ix: SearchIndex, timeout: float):
+    try:
+        writer = ix.whoosh().writer(timeout=timeout, delay=0.05)
+    except whoosh_index.LockError as exc:
+        raise IndexBusy("Sökindexet uppdateras av någon annan just nu. Försök igen om en stund.") from exc
+    try:
+        yield writer
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def upsert(ix: SearchIndex, docs: Iterable[Mapping], *, timeout: float = WRITE_TIMEOUT) -> int:
+    """Add or replace documents (matched on slug) in one commit; returns how many were written.
+
+    Documents are checked before the index is locked (ValueError for a bad one). If another writer
+    holds the index for more than `timeout` seconds, IndexBusy is raised and nothing is written.
+    """
+    fields = [_as_fields(doc) for doc in docs]
+    if not fields:
+        return 0
+    with _writing(ix, timeout) as writer:
+        for values in fields:
+            writer.update_document(**values)
+    return len(fields)
+
+
+def delete(ix: SearchIndex, slugs: Iterable[str], *, timeout: float = WRITE_TIMEOUT) -> int:
+    """Remove documents by slug in one commit; returns how many were found and removed."""
+    slugs = list(dict.fromkeys(slugs))
+    if not slugs:
+        return 0
+    with _writing(ix, timeout) as writer:
+        return sum(writer.delete_by_term("slug", slug) for slug in slugs)
+
+
+def replace(ix: SearchIndex, document_ids: Iterable[int], docs: Iterable[Mapping], *,
+            timeout: float = WRITE_TIMEOUT) -> int:
+    """Remove every entry of the given database documents, then add `docs`, in one commit.
+
+    This is how a change from the database is applied: a renamed document loses its old slug, an
+    archived one (given in document_ids, absent from docs) disappears. Returns how many were added.
+    """
+    ids = [str(number) for number in dict.fromkeys(document_ids)]
+    fields = [_as_fields(doc) for doc in docs]
+    if not ids and not fields:
+        return 0
+    with _writing(ix, timeout) as writer:
+        for number in ids:
+            writer.delete_by_term("doc_id", number)
+        for values in fields:
+            writer.update_document(**values)
+    return len(fields)
+
+
+def indexed_documents(ix: SearchIndex, document_ids: Iterable[int]) -> dict[int, set[tuple[str, int | None]]]:
+    """database id -> the (slug, revision_id) entries the index holds for it."""
+    found: dict[int, set[tuple[str, int | None]]] = {}
+    with ix.reading() as searcher:
+        for number in dict.fromkeys(document_ids):
+            for docnum in searcher.document_numbers(doc_id=str(number)):
+                stored = searcher.stored_fields(docnum)
+                found.setdefault(number, set()).add((stored["slug"], stored.get("revision_id")))
+    return found
+
+
+def read_watermark(ix: SearchIndex) -> int:
+    """The newest database change applied to the current generation (0 when unknown)."""
+    try:
+        text = Path(os.path.realpath(ix.path), WATERMARK_FILE).read_text(encoding="utf-8")
+        return int(json.loads(text)["change_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def _store_watermark(folder: Path, change_id: int) -> None:
+    temporary = folder / f".{WATERMARK_FILE}.{secrets.token_hex(4)}"
+    temporary.write_text(json.dumps({"change_id": int(change_id)}), encoding="utf-8")
+    os.replace(temporary, folder / WATERMARK_FILE)
+
+
+def write_watermark(ix: SearchIndex, change_id: int) -> None:
+    """Remember that changes up to `change_id` are applied (never moves backwards)."""
+    if change_id > read_watermark(ix):
+        _store_watermark(Path(os.path.realpath(ix.path)), change_id)
+
+
+def rebuild(path: str | os.PathLike, docs: Iterable[Mapping], *, watermark: int = 0) -> int:
+    """Build a complete new index from `docs` beside the old one, then swap it in atomically.
+
+    Searches keep using the old index until the swap. Writes made to the old index while the
+    rebuild runs are lost with it, so the caller catches up afterwards (from its watermark).
+    Returns the number of documents indexed. A bad document raises ValueError and changes nothing.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    build, generation = _new_generation(path)
+    count = 0
+    try:
+        writer = whoosh_index.create_in(str(build), SCHEMA).writer(limitmb=REBUILD_MEMORY_MB)
+        try:
+            for doc in docs:
+                writer.add_document(**_as_fields(doc))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        _write_marker(build)
+        _store_watermark(build, watermark)
+        _swap_in(path, build, generation)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    _remove_old_generations(path)
+    return count
+
+
+def indexed_revisions(ix: SearchIndex) -> dict[str, int | None]:
+    """slug -> revision_id of every indexed document, to compare with the database."""
+    with ix.reading() as searcher:
+        reader = searcher.reader()
+        if reader.doc_count_all() == 0:
+            return {}  # an empty reader has no columns
+        slugs = reader.column_reader("slug")
+        revisions = reader.column_reader("revision_id")
+        found = {}
+        for docnum in reader.all_doc_ids():
+            revision = revisions[docnum]
+            found[slugs[docnum]] = revision if revision else None
+        return found
+
+
+# --- Searching --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    title: str
+    title_html: str  # escaped, matched words in <mark>
+    snippet: str  # escaped, matched words in <mark>
+    kind: str
+    department: str
+    tags: tuple[str, ...]
+    revision_id: int | None
+    published_at: datetime | None
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What a search found, and what the user should be told about how their input was read."""
+
+    query: str  # the input as searched: cleaned, possibly shortened
+    hits: tuple[Hit, ...]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, tuple[tuple[str, int], ...]]  # "kind"/"department"/"tag" -> (value, count)
+    suggestion: str | None  # "Menade du …?": the query with misspelt words corrected
+    messages: tuple[str, ...]  # Swedish notices for the user
+    input_adjusted: bool  # part of the input was ignored or changed; see messages
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _max_edits(word: str) -> int:
+    # Short words have too many neighbours; one typo in a long word is still recognisable.
+    if len(word) < 5:
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
+class _QueryBuilder:
+    """Turns parsed units into Whoosh queries; remembers the keys to highlight and the corrections made."""
+
+    def __init__(self, searcher: Searcher, synonyms: SynonymSet | None):
+        self.reader = searcher.reader()
+        self.synonyms = synonyms
+        self.exact_keys: set[str] = set()
+        self.folded_keys: set[str] = set()
+        self.corrections: dict[str, str] = {}
+
+    def _known(self, folded_key: str) -> bool:
+        return any(self.reader.doc_frequency(field, folded_key) for field, _ in FOLDED_FIELDS)
+
+    def _candidates(self, word: str) -> list[str]:
+        """Indexed spellings within a few edits of a word, the closest and most common first."""
+        edits = _max_edits(word)
+        if not edits:
+            return []
+        found = self.reader.terms_within("spelling", word, edits, prefix=edits)
+        ranked = sorted(
+            (distance(word, candidate, limit=edits), -self.reader.doc_frequency("spelling", candidate),
+             candidate)
+            for candidate in found if candidate != word
+        )
+        return [candidate for *_, candidate in ranked[:FUZZY_MAX_CANDIDATES]]
+
+    def _terms(self, word: str, weight: float) -> Query:
+        key, folded_key = normalize_word(word), normalize_word(word, folded=True)
+        self.exact_keys.add(key)
+        self.folded_keys.add(folded_key)
+        return Or([Term(field, key, boost=boost * weight) for field, boost in EXACT_FIELDS]
+                  + [Term(field, folded_key, boost=boost * weight) for field, boost in FOLDED_FIELDS])
+
+    def word(self, word: str, weight: float = 1.0, *, fuzzy: bool = True) -> Query:
+        if not fuzzy or self._known(normalize_word(word, folded=True)):
+            return self._terms(word, weight)
+        candidates = self._candidates(word)
+        if not candidates:
+            return self._terms(word, weight)
+        self.corrections[word] = candidates[0]
+        return Or([self._terms(candidate, weight * FUZZY_WEIGHT) for candidate in candidates])
+
+    def phrase(self, words: Sequence[str], weight: float = 1.0, *, fuzzy: bool = True) -> Query:
+        if len(words) == 1:
+            return self.word(words[0], weight, fuzzy=fuzzy)
+        keys = [normalize_word(w) for w in words]
+        folded = [normalize_word(w, folded=True) for w in words]
+        self.exact_keys.update(keys)
+        self.folded_keys.update(folded)
+        return Or([Phrase(field, keys, boost=boost * weight) for field, boost in EXACT_FIELDS]
+                  + [Phrase(field, folded, boost=boost * weight) for field, boost in FOLDED_FIELDS])
+
+    def _expanded(self, own: Query, found_words: Sequence[str], group) -> Query:
+        """The user's words or any other member of their synonym group."""
+        own_key = tuple(normalize_word(w, folded=True) for w in found_words)
+        others = [self.phrase(member.words, SYNONYM_WEIGHT, fuzzy=False)
+                  for member in group.members if member.match_key != own_key]
+        return Or([own, *others])
+
+    def _run(self, run: list[str]) -> list[Query]:
+        """Consecutive single words: each must match, except that a synonym's words match as a whole."""
+        matches = self.synonyms.find(run) if self.synonyms else []
+        queries, position = [], 0
+        for match in matches:
+            queries.extend(self.word(w) for w in run[position:match.start])
+            span = run[match.start:match.stop]
+            own = And([self.word(w) for w in span]) if len(span) > 1 else self.word(span[0])
+            queries.append(self._expanded(own, span, match.group))
+            position = match.stop
+        queries.extend(self.word(w) for w in run[position:])
+        return queries
+
+    def _unit(self, unit: Unit) -> Query:
+        own = self.phrase(unit.words)
+        if self.synonyms:
+            whole = [m for m in self.synonyms.find(unit.words)
+                     if (m.start, m.stop) == (0, len(unit.words))]
+            if whole:
+                return self._expanded(own, unit.words, whole[0].group)
+        return own
+
+    def required(self, parsed: ParsedQuery) -> list[Query]:
+        """One query per group; all of them must match."""
+        queries: list[Query] = []
+        run: list[str] = []
+        for group in parsed.groups:
+            if len(group) == 1 and not group[0].phrase:
+                run.append(group[0].words[0])
+                continue
+            queries.extend(self._run(run))
+            run = []
+            alternatives = [self._unit(unit) for unit in group]
+            queries.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
+        queries.extend(self._run(run))
+        return queries
+
+    def excluded(self, parsed: ParsedQuery) -> Query | None:
+        if not parsed.excluded:
+            return None
+        exact, folded = set(self.exact_keys), set(self.folded_keys)
+        query = Or([self.phrase(unit.words, fuzzy=False) for unit in parsed.excluded])
+        self.exact_keys, self.folded_keys = exact, folded  # excluded words are never highlighted
+        return query
+
+
+def _facet_counts(sets, base: set[int], filters: dict[str, str | None]) -> dict:
+    """Counts per facet value among the matches, each facet respecting the other active filters."""
+    counts = {}
+    for facet, _ in FACETS:
+        scope = base
+        for other, value in filters.items():
+            if other != facet and value is not None:
+                scope = scope & sets[other].get(value, frozenset())
+        found = ((value, len(scope & docs)) for value, docs in sets[facet].items())
+        counts[facet] = tuple(sorted(((v, n) for v, n in found if n), key=lambda item: (-item[1], item[0])))
+    return counts
+
+
+def _corrected(text: str, corrections: dict[str, str]) -> str:
+    for wrong, right in corrections.items():
+        text = re.sub(rf"(?i)(?<![^\W_]){re.escape(wrong)}(?![^\W_])", right, text)
+    return text
+
+
+def _empty_result(parsed: ParsedQuery, page: int, per_page: int) -> SearchResult:
+    return SearchResult(parsed.text, (), 0, page, per_page, {facet: () for facet, _ in FACETS}, None,
+                        tuple(parsed.notices), parsed.adjusted)
+
+
+def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind: str | None = None,
+           department: str | None = None, tag: str | None = None, page: int = 1,
+           per_page: int = 10) -> SearchResult:
+    """Search for any user input; bad input gives notices in the result, never an exception.
+
+    Words are matched by their base form, their compound parts and without diacritics; synonyms
+    expand to their group; a word the index does not know is matched by its closest spellings.
+    Filters (kind, department, tag) narrow the hits; facet counts respect the other filters.
+    Raises IndexUnavailable only when the index itself cannot be read.
+    """
+    page = max(1, int(page or 1))
+    per_page = min(MAX_PER_PAGE, max(1, int(per_page or 10)))
+    parsed = parse_query(q)
+    if not parsed.groups:
+        return _empty_result(parsed, page, per_page)
+    messages = list(parsed.notices)
+    filters = {"kind": kind or None, "department": department or None, "tag": tag or None}
+
+    with ix.reading() as searcher:
+        builder = _QueryBuilder(searcher, synonyms)
+        required = builder.required(parsed)
+        excluded = builder.excluded(parsed)
+
+        def run(query: Query):
+            return searcher.search(AndNot(query, excluded) if excluded else query, limit=None)
+
+        results = run(And(required) if len(required) > 1 else required[0])
+        top = list(results.top_n)
+        if len(top) < FEW_RESULTS and len(required) > 1:
+            # Pages with only some of the words come after those with all of them.
+            extra = [item for item in run(Or(required, scale=COORDINATION)).top_n
+                     if item[1] not in results.docs()]
+            if extra:
+                messages.append(OR_FALLBACK if not top else SOME_WORDS)
+                top.extend(extra)
+        base = {docnum for _, docnum in top}
+        sets = ix.facet_sets(searcher)
+        allowed = base
+        for facet, value in filters.items():
+            if value is not None:
+                allowed = allowed & sets[facet].get(value, frozenset())
+        ranked = [(score, docnum) for score, docnum in top if docnum in allowed]
+        start = (page - 1) * per_page
+        matcher = TermMatcher(builder.exact_keys, builder.folded_keys)
+        hits = tuple(_hit(searcher.stored_fields(docnum), score, matcher)
+                     for score, docnum in ranked[start:start + per_page])
+        facets = _facet_counts(sets, base, filters)
+
+    suggestion = _corrected(parsed.text, builder.corrections) if builder.corrections else None
+    return SearchResult(parsed.text, hits, len(ranked), page, per_page, facets, suggestion,
+                        tuple(messages), parsed.adjusted)
+
+
+def _hit(stored: dict, score: float, matcher: TermMatcher) -> Hit:
+    tags = stored.get("tags") or ""
+    return Hit(
+        slug=stored["slug"], title=stored["title"], title_html=highlight(stored["title"], matcher),
+        snippet=snippet(stored.get("body") or "", matcher), kind=stored.get("kind") or "",
+        department=stored.get("department") or "",
+        tags=tuple(tag for tag in tags.split(",") if tag), revision_id=stored.get("revision_id"),
+        published_at=stored.get("published_at"), score=score,
+    )
+
+
+@dataclass(frozen=True)
+class TitleSuggestion:
+    slug: str
+    title: str
+    kind: str
+
+
+def suggest_titles(ix: SearchIndex, prefix: str | None, limit: int = 8) -> list[TitleSuggestion]:
+    """Titles with words (or parts of compound words) starting with what has been typed so far.
+
+    Diacritics do not matter ("oros" and "övergang" both work). Titles that begin with the typed
+    text come first, then shorter titles. Input shorter than two letters gives no suggestions.
+    """
+    typed = re.findall(WORD_PATTERN, fold(prefix or ""))[:6]
+    typed = [word for word in typed if len(word) >= SUGGEST_MIN_CHARS]
+    if not typed or limit < 1:
+        return []
+    query = And([Prefix("title_prefix", word) for word in typed])
+    start = " ".join(typed)
+    with ix.reading() as searcher:
+        found = [searcher.stored_fields(hit.docnum) for hit in searcher.search(query, limit=SUGGEST_SCAN)]
+
+    def rank(stored: dict):
+        title = " ".join(re.findall(WORD_PATTERN, fold(stored["title"])))
+        return (not title.startswith(start), not any(w.startswith(typed[0]) for w in title.split()),
+                len(title), title)
+
+    found.sort(key=rank)
+    return [TitleSuggestion(s["slug"], s["title"], s.get("kind") or "") for s in found[:limit]]

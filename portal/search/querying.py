@@ -1,0 +1,216 @@
+"""Reads whatever a user types into the search box into a small, safe query plan with Swedish notices."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .analysis import words
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 12
+MAX_WORD_CHARS = 40  # no Swedish word in the handbook is longer; longer input is noise
+
+OPERATORS = {"AND": "and", "OCH": "and", "OR": "or", "ELLER": "or", "NOT": "not", "INTE": "not"}
+# Field names a user may have seen in other search engines; the words after them are still searched.
+FIELD_PREFIX = re.compile(
+    r"(?i)(?<![^\s\"(])(title|titel|body|text|headings|rubrik|tags?|taggar|kind|typ|"
+    r"department|förvaltning|slug|legal_refs|lagrum)\s*:"
+)
+# Quotes, parentheses, or a run of anything else that is not white space.
+CHUNK = re.compile(r'["“”„]|[()]|[^\s"“”„()]+')
+HAS_WORD = re.compile(r"[^\W_]")
+
+EMPTY = "Skriv ett eller flera sökord."
+TRUNCATED = f"Sökfrågan var för lång och har kortats till {MAX_QUERY_CHARS} tecken."
+TOO_MANY_WORDS = f"Bara de första {MAX_QUERY_WORDS} orden används i sökningen."
+UNBALANCED_QUOTE = "Ett citattecken saknar sin avslutning, så orden söktes som vanliga ord."
+PARENTHESES = "Parenteser används inte i sökningen och har ignorerats."
+WILDCARDS = ("Jokertecken (* och ?) behövs inte och har ignorerats: sökningen hittar böjningar "
+             "och sammansättningar ändå.")
+FIELDS = "Sökning i enskilda fält (som ”title:”) stöds inte; orden söktes i hela texten."
+UNSUPPORTED = "Tecken som inte går att söka på (till exempel emoji eller styrtecken) har tagits bort."
+STOP_WORDS_ONLY = ("Sökningen innehöll bara vanliga småord som ”och” och ”för”. "
+                   "Lägg till ett ord som beskriver det du letar efter.")
+ONLY_EXCLUDED = "Skriv minst ett ord att söka efter, inte bara ord att utesluta."
+LONG_WORD = f"Ord längre än {MAX_WORD_CHARS} tecken har ignorerats."
+MODIFIERS = ("Tecknen ~ och ^ behövs inte och har ignorerats: sökningen rättar stavfel och rangordnar "
+             "träffarna själv.")
+MODIFIER = re.compile(r"[~^][\d.]*")
+
+
+def lone_operator(word: str) -> str:
+    if OPERATORS[word] == "not":
+        return f"”{word}” behöver ett sökord efter sig och har ignorerats."
+    return f"”{word}” behöver ett sökord på båda sidor och har ignorerats."
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing to look for: a word, or a phrase (quoted, or a hyphenated word such as BUS-grupp)."""
+
+    words: tuple[str, ...]
+    phrase: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    """The user's input as search will use it.
+
+    `groups` must all match (AND); the units inside one group are alternatives (OR).
+    """
+
+    text: str
+    groups: list[list[Unit]] = field(default_factory=list)
+    excluded: list[Unit] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    adjusted: bool = False
+
+    def notice(self, message: str, *, adjusted: bool = True) -> None:
+        if message not in self.notices:
+            self.notices.append(message)
+        self.adjusted = self.adjusted or adjusted
+
+
+@dataclass
+class _Chunk:
+    kind: str  # "word", "phrase" or "op"
+    text: str = ""
+    negated: bool = False
+    words: tuple[str, ...] = ()
+
+
+def _clean(raw: str, parsed: ParsedQuery) -> str:
+    text = unicodedata.normalize("NFC", raw)
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch.isspace():
+            kept.append(" ")
+        elif category[0] == "C" or category in ("So", "Sk"):
+            parsed.notice(UNSUPPORTED)
+            kept.append(" ")
+        else:
+            kept.append(ch)
+    text = " ".join("".join(kept).split())
+    if len(text) > MAX_QUERY_CHARS:
+        cut = text[:MAX_QUERY_CHARS]
+        text = cut.rsplit(" ", 1)[0] if " " in cut else cut
+        parsed.notice(TRUNCATED)
+    if FIELD_PREFIX.search(text):
+        text = FIELD_PREFIX.sub(" ", text)
+        parsed.notice(FIELDS)
+    return text
+
+
+def _strip_modifiers(chunk: str, parsed: ParsedQuery) -> str:
+    # Fuzzy and boost syntax from other search engines: "sip~2", "sip^3".
+    if MODIFIER.search(chunk):
+        parsed.notice(MODIFIERS)
+        return MODIFIER.sub(" ", chunk).strip() or chunk
+    return chunk
+
+
+def _strip_wildcards(chunk: str, parsed: ParsedQuery) -> str:
+    # A question mark ending a word is punctuation ("vad gör jag?"), elsewhere it is a wildcard.
+    if "*" in chunk or "?" in chunk.rstrip("?!.,") or chunk.strip("?") == "":
+        parsed.notice(WILDCARDS)
+    return chunk.replace("*", " ").replace("?", " ")
+
+
+def _words(text: str, parsed: ParsedQuery) -> tuple[str, ...]:
+    found = words(text)
+    kept = tuple(word for word in found if len(word) <= MAX_WORD_CHARS)
+    if len(kept) < len(found):
+        parsed.notice(LONG_WORD)
+    return kept
+
+
+def _chunks(text: str, parsed: ParsedQuery) -> list[_Chunk]:
+    raw = CHUNK.findall(text)
+    quotes = sum(1 for c in raw if c in '"“”„')
+    closing_quotes = quotes - quotes % 2  # an odd last quote opens nothing
+    if quotes % 2:
+        parsed.notice(UNBALANCED_QUOTE)
+    chunks: list[_Chunk] = []
+    seen_quotes = 0
+    phrase: list[str] | None = None
+    phrase_negated = False
+    for index, piece in enumerate(raw):
+        if piece in '"“”„':
+            seen_quotes += 1
+            if seen_quotes > closing_quotes:
+                continue
+            if phrase is None:
+                phrase, phrase_negated = [], bool(index and raw[index - 1] == "-")
+            else:
+                text = " ".join(phrase)
+                chunks.append(_Chunk("phrase", text, phrase_negated, _words(text, parsed)))
+                phrase = None
+            continue
+        if piece in "()":
+            parsed.notice(PARENTHESES)
+            continue
+        piece = _strip_modifiers(_strip_wildcards(piece, parsed), parsed)
+        if phrase is not None:
+            phrase.append(piece)
+        elif piece in OPERATORS:
+            chunks.append(_Chunk("op", piece))
+        elif piece == "-":
+            continue  # the minus before a quoted phrase
+        else:
+            negated = piece.startswith("-") and len(piece) > 1
+            found = _words(piece.lstrip("-"), parsed)
+            chunks.append(_Chunk("phrase" if len(found) > 1 else "word", piece, negated, found))
+    return chunks
+
+
+def parse_query(raw: str | None) -> ParsedQuery:
+    """Turn any input (empty, huge, unbalanced, emoji, operators alone) into a ParsedQuery; never raises."""
+    parsed = ParsedQuery(text="")
+    if not isinstance(raw, str):
+        raw = ""
+    parsed.text = _clean(raw, parsed)
+    chunks = _chunks(parsed.text, parsed)
+
+    had_words = any(c.kind != "op" and HAS_WORD.search(c.text) for c in chunks)
+    word_budget = MAX_QUERY_WORDS
+    join_next = False
+    negate_next = False
+    for position, chunk in enumerate(chunks):
+        if chunk.kind == "op":
+            operator = OPERATORS[chunk.text]
+            before = position > 0 and chunks[position - 1].kind != "op"
+            after = position + 1 < len(chunks) and chunks[position + 1].kind != "op"
+            if not after or (operator != "not" and not before):
+                parsed.notice(lone_operator(chunk.text))
+            elif operator == "or":
+                join_next = bool(parsed.groups)
+            elif operator == "not":
+                negate_next = True
+            continue
+        if not chunk.words:
+            join_next = negate_next = False
+            continue
+        if word_budget <= 0:
+            parsed.notice(TOO_MANY_WORDS)
+            break
+        unit_words = chunk.words[:word_budget]
+        unit = Unit(unit_words, phrase=len(unit_words) > 1)
+        word_budget -= len(unit.words)
+        if chunk.negated or negate_next:
+            parsed.excluded.append(unit)
+        elif join_next:
+            parsed.groups[-1].append(unit)
+        else:
+            parsed.groups.append([unit])
+        join_next = negate_next = False
+
+    if not parsed.groups:
+        if parsed.excluded:
+            parsed.notice(ONLY_EXCLUDED)
+        elif had_words and LONG_WORD not in parsed.notices:
+            parsed.notice(STOP_WORDS_ONLY)
+        else:
+            parsed.notice(EMPTY, adjusted=bool(parsed.text))
+    return parsed

@@ -1,0 +1,97 @@
+"""Search pages: results with filters, title suggestions as JSON, the editors' synonym list."""
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.errors import EditConflict, NotFound, ValidationError
+from portal.forms import apply_error
+from portal.handbook import services as handbook
+from portal.handbook.models import KINDS
+from portal.main.services import URGENT_SLUG
+from portal.policy import requires
+from portal.search import services
+from portal.search.forms import SynonymForm
+from portal.search.synonyms import DEFAULT_SYNONYMS
+
+bp = Blueprint("search", __name__)
+
+PER_PAGE = 10
+MAX_PAGE = 1000
+MAX_FILTER_CHARS = 200
+
+
+def _page_arg() -> int:
+    value = request.args.get("sida", "1")
+    return int(value) if value.isdigit() and 0 < len(value) <= 4 and 0 < int(value) <= MAX_PAGE else 1
+
+
+def _filter_arg(name: str) -> str | None:
+    value = " ".join(request.args.get(name, "").split())
+    return value[:MAX_FILTER_CHARS] or None
+
+
+@bp.route("/sok")
+@requires("document.read")
+def results():
+    q = request.args.get("q", "")
+    filters = {"kind": _filter_arg("typ"), "department": _filter_arg("forvaltning"),
+               "tag": _filter_arg("nyckelord")}
+    page = _page_arg()
+    outcome = services.run_search(q, page=page, per_page=PER_PAGE, **filters)
+    result = outcome.result
+    if result is not None and page > result.pages and result.total:
+        return redirect(url_for("search.results", **_args(q, filters), sida=result.pages))
+    empty = result is not None and not result.hits and bool(result.query)
+    return render_template(
+        "search/results.html", q=q, filters=filters, outcome=outcome, result=result, kinds=KINDS,
+        args=_args(q, filters), urgent_slug=URGENT_SLUG,
+        roots=handbook.tree(current_user) if empty or (result is not None and not result.query) else [])
+
+
+def _args(q: str, filters: dict) -> dict:
+    names = {"kind": "typ", "department": "forvaltning", "tag": "nyckelord"}
+    return {"q": q, **{names[key]: value for key, value in filters.items() if value}}
+
+
+@bp.route("/sok/forslag")
+@requires("document.read")
+def suggest():
+    found = services.suggest(request.args.get("q", "")[:200])
+    return jsonify({"forslag": [
+        {"titel": item.title, "adress": url_for("handbook.document", slug=item.slug),
+         "typ": KINDS.get(item.kind, "")} for item in found]})
+
+
+@bp.route("/sok/synonymer", methods=["GET", "POST"])
+@requires("search.manage_synonyms")
+def synonyms():
+    current = services.current_synonym_list()
+    form = SynonymForm()
+    conflict = None
+    if request.method == "GET":
+        form.text.data = current.text if current else DEFAULT_SYNONYMS
+        form.base_id.data = str(current.id) if current else ""
+    elif form.validate_on_submit():
+        base = form.base_id.data or ""
+        try:
+            services.save_synonyms(current_user, form.text.data, form.note.data,
+                                   int(base) if base.isdigit() and len(base) <= 9 else None)
+            flash("Synonymlistan är sparad och används i sökningen från och med nu.", "success")
+            return redirect(url_for("search.synonyms"))
+        except ValidationError as error:
+            apply_error(form, error)
+        except EditConflict as error:
+            conflict = error
+            form.base_id.data = str(error.details["current_id"] or "")
+    status = 409 if conflict else 400 if request.method == "POST" else 200
+    return render_template("search/synonyms.html", form=form, current=current, conflict=conflict,
+                           history=services.synonym_history()), status
+
+
+@bp.route("/sok/synonymer/version/<int:number>")
+@requires("search.manage_synonyms")
+def synonym_version(number: int):
+    version = services.get_synonym_version(number)
+    if version is None:
+        raise NotFound("Den versionen av synonymlistan finns inte.")
+    return render_template("search/synonym_version.html", version=version,
+                           current=services.current_synonym_list())

@@ -1,0 +1,186 @@
+"""The search pages over HTTP: results, filters, pagination, help, suggestions, the synonym list."""
+import re
+from html import escape
+
+import pytest
+from sqlalchemy import select
+
+from portal.audit import AuditEvent
+from portal.extensions import db
+from portal.search.models import SynonymList
+from portal.search.synonyms import DEFAULT_SYNONYMS
+from tests.conftest import table_snapshot
+
+from .test_engine import EXPLAINED, ODD
+
+
+@pytest.fixture
+def handbook(make_document, organisation):
+    school = organisation["school_dept"]
+    make_document()
+    make_document("skolfranvaro", "Skolfrånvaro", department=school,
+                  body="Upprepad frånvaro utreds av rektorn. Vid oro för barnet görs en orosanmälan.",
+                  meta={"tags": ["frånvaro", "skola"]})
+    make_document("sip", "SIP – samordnad individuell plan", kind="agreement",
+                  body="En samordnad individuell plan när barnet behöver insatser från flera håll.",
+                  meta={"tags": ["samverkan"]})
+    for number in range(1, 13):
+        make_document(f"barn-{number}", f"Barn och familj {number}", kind="section", department=school,
+                      body=f"Text nummer {number} om barn i förskolan.", meta={"tags": ["förskola"]})
+
+
+def test_anonymous_users_are_sent_to_login(client):
+    response = client.get("/sok?q=sip")
+    assert response.status_code == 302 and "/logga-in" in response.headers["Location"]
+    assert client.get("/sok/forslag?q=si").status_code == 302
+
+
+def test_results_in_rank_order_with_title_kind_department_and_snippet(client, login_as, handbook, hits):
+    login_as("reader")
+    assert hits("orosanmälan")[:2] == ["orosanmalan", "skolfranvaro"]
+    html = client.get("/sok?q=samordnad+plan").get_data(as_text=True)
+    item = re.search(r'<ol id="sokresultat".*?<li>(.*?)</li>', html, re.S).group(1)
+    assert "<mark>" in item and "Överenskommelse" in item and "Socialförvaltningen" in item
+    assert 'role="search"' in html and 'id="header-q"' in html
+
+
+def test_filters_show_counts_and_narrow(client, login_as, handbook, hits):
+    login_as("reader")
+    html = client.get("/sok?q=barn").get_data(as_text=True)
+    assert re.search(r">Avsnitt</a> <span class=\"muted\">\(12\)</span>", html)
+    assert set(hits("barn", typ="routine")) == {"orosanmalan", "skolfranvaro"}
+    assert "sip" not in hits("barn", forvaltning="Bildningsförvaltningen")
+    assert hits("barn", nyckelord="samverkan") == ["sip"]
+    assert hits("barn", typ="finns-inte") == []
+
+
+def test_pagination(client, login_as, handbook, hits):
+    login_as("reader")
+    first, second = hits("förskolan"), hits("förskolan", sida=2)
+    assert len(first) == 10 and len(second) == 2 and not set(first) & set(second)
+    html = client.get("/sok?q=förskolan").get_data(as_text=True)
+    assert 'rel="next"' in html and "Sida 1 av 2" in html
+    beyond = client.get("/sok?q=förskolan&sida=9")
+    assert beyond.status_code == 302 and "sida=2" in beyond.headers["Location"]
+
+
+def test_an_empty_result_helps(client, login_as, handbook):
+    login_as("reader")
+    html = client.get("/sok?q=simhall").get_data(as_text=True)
+    assert 'id="sokresultat"' not in html
+    assert "Inga dokument matchade" in html
+    assert 'href="/handbok/orosanmalan"' in html  # the urgent entry
+    assert "Hela handboken" in html
+
+
+def test_a_typo_offers_did_you_mean(client, login_as, handbook):
+    login_as("reader")
+    html = client.get("/sok?q=orosanmälen").get_data(as_text=True)
+    assert "Menade du" in html and "q=orosanm%C3%A4lan" in html
+
+
+@pytest.mark.parametrize("query", EXPLAINED + ODD)
+def test_bad_queries_give_a_helpful_page(client, login_as, handbook, query):
+    login_as("reader")
+    response = client.get("/sok", query_string={"q": query})
+    html = response.get_data(as_text=True)
+    if "\x00" in query:  # refused at the door for every route, with a Swedish page
+        assert response.status_code == 400 and "Felaktig begäran" in html
+        return
+    assert response.status_code == 200
+    assert "<script>alert" not in html
+    if query in EXPLAINED:
+        assert 'class="flash flash-info"' in html
+
+
+@pytest.mark.parametrize("params", [
+    {"sida": "-1"}, {"sida": "abc"}, {"sida": "99999999999999999999"}, {"sida": "0"},
+    {"typ": "x" * 5000}, {"forvaltning": "\u202e"}, {"nyckelord": "<script>"}, {"q": ["sip", "bus"]},
+])
+def test_bad_parameters_are_ignored(client, login_as, handbook, params):
+    login_as("reader")
+    response = client.get("/sok", query_string={"q": "barn", **params})
+    assert response.status_code in (200, 302)
+    assert "<script>" not in response.get_data(as_text=True).split("<main", 1)[1]
+
+
+def test_title_suggestions_as_json(client, login_as, handbook):
+    login_as("reader")
+    data = client.get("/sok/forslag?q=oros").get_json()
+    assert data["forslag"][0] == {"titel": "Orosanmälan – när och hur", "adress": "/handbok/orosanmalan",
+                                  "typ": "Rutin"}
+    assert client.get("/sok/forslag?q=").get_json() == {"forslag": []}
+    assert client.get("/sok/forslag?q=" + "ö" * 5000).status_code == 200
+
+
+def test_the_page_works_without_script_and_offers_the_script(client, login_as, handbook):
+    login_as("reader")
+    html = client.get("/").get_data(as_text=True)
+    assert 'action="/sok"' in html and 'method="get"' in html
+    assert 'src="/static/js/suggest.js"' in html and 'data-suggest-url="/sok/forslag"' in html
+
+
+# --- The synonym list -------------------------------------------------------------------------------
+
+
+def test_readers_may_not_edit_synonyms(client, login_as):
+    login_as("reader")
+    before = table_snapshot()
+    assert client.get("/sok/synonymer").status_code == 403
+    assert client.post("/sok/synonymer", data={"text": "a = b", "base_id": ""}).status_code == 403
+    assert table_snapshot() == before
+
+
+def test_an_editor_adds_a_synonym_and_search_uses_it(client, login_as, handbook, hits):
+    editor = login_as("editor")
+    assert hits("skolk") == []
+    page = client.get("/sok/synonymer").get_data(as_text=True)
+    assert "SIP = samordnad individuell plan" in page
+    response = client.post("/sok/synonymer", data={
+        "text": DEFAULT_SYNONYMS + "skolk = upprepad frånvaro\n", "base_id": "", "note": "Skolk"})
+    assert response.status_code == 302
+    assert hits("skolk")[0] == "skolfranvaro"
+    saved = db.session.scalar(select(SynonymList))
+    assert saved.created_by_id == editor.id and saved.note == "Skolk"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "search.synonyms_changed"))
+    assert "1 rader tillagda" in event.summary
+    version = client.get(f"/sok/synonymer/version/{saved.id}").get_data(as_text=True)
+    assert "skolk = upprepad frånvaro" in version
+    assert client.get("/sok/synonymer/version/999").status_code == 404
+
+
+@pytest.mark.parametrize("text, message", [
+    ("SIP samordnad plan", "saknar ”=”"),
+    ("SIP = ", "ett led är tomt"),
+    ("SIP = samordnad plan\nSIP = något annat", "finns redan på rad 1"),
+    ("sip = SIP", "betyder redan samma sak"),
+    ("SIP = <script>", "inte är tillåtet"),
+    ("a" * 100 + " = b", "för långt"),
+])
+def test_bad_synonym_lines_are_refused_with_the_line(client, login_as, text, message):
+    login_as("editor")
+    before = table_snapshot()
+    response = client.post("/sok/synonymer", data={"text": text, "base_id": ""})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and 'class="field-error"' in html
+    assert escape(text.split("\n")[0][:20]) in html  # what they wrote is kept
+    assert table_snapshot() == before
+
+
+def test_two_editors_saving_at_once_get_a_conflict_not_a_loss(client, login_as):
+    login_as("editor")
+    client.post("/sok/synonymer", data={"text": "skolk = ogiltig frånvaro", "base_id": ""})
+    response = client.post("/sok/synonymer", data={"text": "mobbning = kränkande behandling", "base_id": ""})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "skolk = ogiltig frånvaro" in html and "mobbning = kränkande behandling" in html
+    assert db.session.query(SynonymList).count() == 1
+
+
+def test_a_missing_csrf_token_changes_nothing(client, login_as):
+    login_as("editor")
+    before = table_snapshot()
+    response = client.post("/sok/synonymer", data={"text": "a = b"}, csrf=False)
+    assert response.status_code == 400
+    assert table_snapshot() == before
