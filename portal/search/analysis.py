@@ -29,7 +29,7 @@ STOP_WORDS = frozenset(
 
 # Bump when the rules below change; with the lexicon and stop words it names the analysis, so an
 # index built by different rules is detected and rebuilt instead of silently missing words.
-RULES_VERSION = 1
+RULES_VERSION = 2
 ANALYSIS_VERSION = hashlib.sha256(
     f"{RULES_VERSION}\n{LEXICON}\n{sorted(STOP_WORDS)}".encode("utf-8")
 ).hexdigest()[:16]
@@ -222,6 +222,32 @@ class SurfacePartsFilter(Filter):
                 for part in _split(word, _FOLDED) or ():
                     token.text = part
                     yield token
+
+
+class PairFilter(Filter):
+    """Folded keys of neighbouring words joined in pairs ("anmalan_oro"): a phrase becomes plain terms.
+
+    Stop words were removed with renumbering, so "anmälan om oro" gives the pair of "anmälan oro",
+    as the query side does. Compound parts are not paired; the keys of whole words are.
+    """
+
+    def __call__(self, tokens):
+        previous = None
+        for token in tokens:
+            key = _analyze_folded(token.text)[0]
+            if previous is not None:
+                token.text = pair_key(previous, key)
+                yield token
+            previous = key
+
+
+def pair_key(first: str, second: str) -> str:
+    return f"{first}_{second}"
+
+
+def pair_analyzer():
+    """Pairs of neighbouring folded keys, for fast phrase search."""
+    return _base() | PairFilter()
 
 
 def _base():

@@ -30,14 +30,14 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
 
 from .analysis import (
-    ANALYSIS_VERSION, WORD_PATTERN, folded_analyzer, fold, normalize_word, prefix_analyzer,
-    spelling_analyzer, text_analyzer,
+    ANALYSIS_VERSION, WORD_PATTERN, folded_analyzer, fold, normalize_word, pair_analyzer, pair_key,
+    prefix_analyzer, spelling_analyzer, text_analyzer,
 )
 from .querying import ParsedQuery, Unit, parse_query
 from .snippets import TermMatcher, highlight, snippet
 from .synonyms import SynonymSet
 
-FORMAT_VERSION = 2  # bump when the schema changes; older indexes then report IndexOutdated
+FORMAT_VERSION = 3  # bump when the schema changes; older indexes then report IndexOutdated
 MARKER_FILE = "samverkansportalen-search.json"
 WATERMARK_FILE = "watermark.json"  # the newest database change this generation has applied
 WRITE_TIMEOUT = 5.0  # seconds a writer waits for another writer before giving up
@@ -46,9 +46,15 @@ MAX_PER_PAGE = 50
 
 # Query-time weights. The title says what a page is about; folded (diacritic-free) matches count
 # less than exact ones, so a correctly spelled word ranks a correctly spelled page first.
-EXACT_FIELDS = (("title", 6.0), ("headings", 2.5), ("tag_words", 2.5), ("legal_refs", 2.0),
-                ("body", 1.0))
+EXACT_FIELDS = (("title", 6.0), ("headings", 2.5), ("tag_words", 2.5), ("body", 1.0))
 FOLDED_FIELDS = (("title_folded", 2.0), ("text_folded", 0.4))
+# A phrase is its word pairs (plain terms, no position lists to compare), and in a title a real
+# phrase, which is cheap there and ranks a page named by the phrase first.
+PHRASE_TITLE_WEIGHT = 6.0
+PHRASE_TEXT_WEIGHT = 1.0
+# Every word of title, headings, body, tags and legal references is in a folded field (pairs of them
+# in "pairs"), so these decide whether a page matches at all; the exact fields only rank.
+MATCH_FIELDS = frozenset(["title_folded", "text_folded", "pairs"])
 SYNONYM_WEIGHT = 0.8
 FUZZY_WEIGHT = 0.5
 FUZZY_MAX_CANDIDATES = 4
@@ -94,6 +100,7 @@ def build_schema() -> Schema:
         headings=TEXT(analyzer=text),
         body=TEXT(analyzer=text, stored=True),
         text_folded=TEXT(analyzer=folded),  # headings, body, tags and legal references
+        pairs=TEXT(analyzer=pair_analyzer(), phrase=False),  # neighbouring words, for phrases
         spelling=TEXT(analyzer=spelling_analyzer(), phrase=False),
         tags=KEYWORD(stored=True, commas=True),
         tag_words=TEXT(analyzer=text),
@@ -142,8 +149,10 @@ def _as_fields(doc: Mapping) -> dict:
         "slug": slug, "title": title, "title_folded": title, "title_prefix": title,
         "headings": "\n".join(headings), "body": body,
         "text_folded": "\n".join([*headings, body, *tags, *legal_refs]),
+        "pairs": "\n".join([title, *headings, body, *tags, *legal_refs]),
         "spelling": "\n".join([title, *headings, body]),
-        "tags": ",".join(tags), "tag_words": "\n".join(tags), "legal_refs": "\n".join(legal_refs),
+        "tags": ",".join(tags), "tag_words": "\n".join([*tags, *legal_refs]),
+        "legal_refs": "\n".join(legal_refs),
         "kind": doc.get("kind") or "", "department": doc.get("department") or "",
     }
     if doc.get("document_id") is not None:
@@ -515,8 +524,10 @@ class _QueryBuilder:
         folded = [normalize_word(w, folded=True) for w in words]
         self.exact_keys.update(keys)
         self.folded_keys.update(folded)
-        return Or([Phrase(field, keys, boost=boost * weight) for field, boost in EXACT_FIELDS]
-                  + [Phrase(field, folded, boost=boost * weight) for field, boost in FOLDED_FIELDS])
+        pairs = [Term("pairs", pair_key(a, b)) for a, b in zip(folded, folded[1:])]
+        text = pairs[0] if len(pairs) == 1 else And(pairs)
+        text.boost = PHRASE_TEXT_WEIGHT * weight
+        return Or([Phrase("title_folded", folded, boost=PHRASE_TITLE_WEIGHT * weight), text])
 
     def _expanded(self, own: Query, found_words: Sequence[str], group) -> Query:
         """The user's words or any other member of their synonym group."""
@@ -617,35 +628,73 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
         builder = _QueryBuilder(searcher, synonyms)
         required = builder.required(parsed)
         excluded = builder.excluded(parsed)
-
-        def run(query: Query):
-            return searcher.search(AndNot(query, excluded) if excluded else query, limit=None)
-
-        results = run(And(required) if len(required) > 1 else required[0])
-        top = list(results.top_n)
-        if len(top) < FEW_RESULTS and len(required) > 1:
-            # Pages with only some of the words come after those with all of them.
-            extra = [item for item in run(Or(required, scale=COORDINATION)).top_n
-                     if item[1] not in results.docs()]
-            if extra:
-                messages.append(OR_FALLBACK if not top else SOME_WORDS)
-                top.extend(extra)
-        base = {docnum for _, docnum in top}
         sets = ix.facet_sets(searcher)
-        allowed = base
+
+        def matching(query: Query) -> set[int]:
+            """The pages a query matches, found without scoring (folded fields only)."""
+            query = AndNot(query, excluded) if excluded else query
+            return set(searcher.docs_for_query(_match_only(query)))
+
+        def ranked(query: Query, limit: int, *, only: set[int] | None = None,
+                   skip: set[int] = frozenset()) -> list[tuple[float, int]]:
+            """The best `limit` pages the query matches, within `only` and not in `skip`.
+
+            Without `only`, Whoosh skips blocks of pages that cannot reach the top; with it, every
+            match is scored, so it is given only when a filter is chosen.
+            """
+            if limit < 1 or (only is not None and not only):
+                return []
+            query = AndNot(query, excluded) if excluded else query
+            found = searcher.search(query, limit=limit + len(skip), filter=only).top_n
+            return [item for item in found if item[1] not in skip][:limit]
+
+        everything = And(required) if len(required) > 1 else required[0]
+        all_words = matching(everything)
+        partial: set[int] = set()
+        if len(all_words) < FEW_RESULTS and len(required) > 1:
+            # Pages with only some of the words come after those with all of them.
+            partial = matching(Or(required)) - all_words
+            if partial:
+                messages.append(OR_FALLBACK if not all_words else SOME_WORDS)
+        base = all_words | partial
+        chosen = None  # the pages the filters allow, if any filter is set
         for facet, value in filters.items():
             if value is not None:
-                allowed = allowed & sets[facet].get(value, frozenset())
-        ranked = [(score, docnum) for score, docnum in top if docnum in allowed]
+                allowed = sets[facet].get(value, frozenset())
+                chosen = allowed if chosen is None else chosen & allowed
+        allowed_all = all_words if chosen is None else all_words & chosen
+        allowed_partial = partial if chosen is None else partial & chosen
         start = (page - 1) * per_page
+        wanted = start + per_page
+        top = ranked(everything, min(wanted, len(allowed_all)),
+                     only=None if chosen is None else allowed_all)
+        if allowed_partial:
+            top += ranked(Or(required, scale=COORDINATION), wanted - len(top),
+                          only=None if chosen is None else allowed_partial, skip=all_words)
         matcher = TermMatcher(builder.exact_keys, builder.folded_keys)
         hits = tuple(_hit(searcher.stored_fields(docnum), score, matcher)
-                     for score, docnum in ranked[start:start + per_page])
+                     for score, docnum in top[start:wanted])
         facets = _facet_counts(sets, base, filters)
+        total = len(allowed_all) + len(allowed_partial)
 
     suggestion = _corrected(parsed.text, builder.corrections) if builder.corrections else None
-    return SearchResult(parsed.text, hits, len(ranked), page, per_page, facets, suggestion,
+    return SearchResult(parsed.text, hits, total, page, per_page, facets, suggestion,
                         tuple(messages), parsed.adjusted)
+
+
+def _match_only(query: Query) -> Query | None:
+    """The query reduced to the folded fields, which match the same pages without exact ranking."""
+    if isinstance(query, (Term, Phrase)):
+        return query if query.fieldname in MATCH_FIELDS else None
+    if isinstance(query, AndNot):
+        positive, negative = _match_only(query.a), _match_only(query.b)
+        return AndNot(positive, negative) if negative is not None else positive
+    if isinstance(query, (And, Or)):
+        parts = [part for part in map(_match_only, query.subqueries) if part is not None]
+        if isinstance(query, And) and len(parts) < len(query.subqueries):
+            raise ValueError(f"a required part has no folded field: {query!r}")
+        return type(query)(parts) if len(parts) != 1 else parts[0]
+    raise TypeError(f"unexpected query type {type(query).__name__}")
 
 
 def _hit(stored: dict, score: float, matcher: TermMatcher) -> Hit:
