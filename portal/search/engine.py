@@ -42,6 +42,7 @@ MARKER_FILE = "samverkansportalen-search.json"
 WATERMARK_FILE = "watermark.json"  # the newest database change this generation has applied
 WRITE_TIMEOUT = 5.0  # seconds a writer waits for another writer before giving up
 REBUILD_MEMORY_MB = 256
+REBUILD_PROCS = max(1, min(4, os.cpu_count() or 1))  # for large rebuilds: analysis is pure Python
 MAX_PER_PAGE = 50
 
 # Query-time weights. The title says what a page is about; folded (diacritic-free) matches count
@@ -230,6 +231,7 @@ class SearchIndex:
 
     def __init__(self, path: Path):
         self.path = path
+        self._local = threading.local()
         self._facet_lock = threading.Lock()
         self._facet_cache: tuple[tuple, dict] | None = None
 
@@ -241,21 +243,39 @@ class SearchIndex:
         folder = os.path.realpath(self.path)
         _check_marker(folder)
         try:
-            return whoosh_index.FileIndex(FileStorage(folder), schema=SCHEMA)
+            return whoosh_index.FileIndex(FileStorage(folder, supports_mmap=False), schema=SCHEMA)
         except _READ_ERRORS as exc:
             raise IndexUnavailable("Sökindexet är skadat och behöver byggas om "
                                    "(flask search reindex).") from exc
 
     @contextmanager
     def reading(self) -> Iterator[Searcher]:
-        """A searcher; errors from a damaged index come out as IndexUnavailable."""
-        ix = self.whoosh()
+        """A searcher; errors from a damaged index come out as IndexUnavailable.
+
+        Each thread keeps its searcher open between calls (opening one reads the segment's table of
+        contents) and reopens it when the index has changed or another generation was swapped in.
+        """
+        cached = getattr(self._local, "searcher", None)
+        folder = os.path.realpath(self.path)
         try:
-            with ix.searcher() as searcher:
-                yield searcher
+            if cached is None or cached[0] != folder or not cached[1].up_to_date():
+                self._forget()
+                cached = (folder, self.whoosh().searcher())
+                self._local.searcher = cached
+            yield cached[1]
         except _READ_ERRORS as exc:
+            self._forget()
             raise IndexUnavailable("Sökindexet kunde inte läsas och behöver byggas om "
                                    "(flask search reindex).") from exc
+
+    def _forget(self) -> None:
+        cached = getattr(self._local, "searcher", None)
+        self._local.searcher = None
+        if cached is not None:
+            try:
+                cached[1].close()
+            except Exception:  # noqa: BLE001 - a damaged or vanished index may fail to close
+                pass
 
     def facet_sets(self, searcher: Searcher) -> dict[str, dict[str, frozenset[int]]]:
         """For each facet, value -> the documents having it; kept until the index changes."""
@@ -386,19 +406,20 @@ def write_watermark(ix: SearchIndex, change_id: int) -> None:
         _store_watermark(Path(os.path.realpath(ix.path)), change_id)
 
 
-def rebuild(path: str | os.PathLike, docs: Iterable[Mapping], *, watermark: int = 0) -> int:
+def rebuild(path: str | os.PathLike, docs: Iterable[Mapping], *, watermark: int = 0, procs: int = 1) -> int:
     """Build a complete new index from `docs` beside the old one, then swap it in atomically.
 
     Searches keep using the old index until the swap. Writes made to the old index while the
     rebuild runs are lost with it, so the caller catches up afterwards (from its watermark).
     Returns the number of documents indexed. A bad document raises ValueError and changes nothing.
+    procs > 1 analyses in that many processes (worth it from about a thousand documents).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     build, generation = _new_generation(path)
     count = 0
     try:
-        writer = whoosh_index.create_in(str(build), SCHEMA).writer(limitmb=REBUILD_MEMORY_MB)
+        writer = whoosh_index.create_in(str(build), SCHEMA).writer(limitmb=REBUILD_MEMORY_MB, procs=procs, multisegment=procs > 1)
         try:
             for doc in docs:
                 writer.add_document(**_as_fields(doc))

@@ -46,6 +46,7 @@ RESCAN_SECONDS = 120  # changes this recent are compared again on every sync
 SYNC_INTERVAL = 0.25  # seconds between two looks at the change log in one process
 REQUEST_WRITE_TIMEOUT = 1.0  # a request waits this long for another writer, then searches as is
 FALLBACK_LIMIT = 20
+PARALLEL_REBUILD_FROM = 1000  # documents; below this a rebuild takes a second or two anyway
 MAX_SYNONYM_CHARS = 100_000
 
 audit.register_action("search.synonyms_changed", "Synonymlistan ändrad")
@@ -121,6 +122,11 @@ def _all_entries():
         yield index_entry(document)
 
 
+def _visible_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(
+        _visible_documents().with_only_columns(Document.id).subquery()))
+
+
 def _latest_change() -> int:
     return db.session.scalar(select(func.max(DocumentChange.id))) or 0
 
@@ -146,7 +152,8 @@ def rebuild_index() -> int:
             raise IndexRebuilding(REBUILDING) from None
         try:
             watermark = _latest_change()  # changes after this are applied by the next sync
-            count = engine.rebuild(state.path, _all_entries(), watermark=watermark)
+            procs = engine.REBUILD_PROCS if _visible_count() > PARALLEL_REBUILD_FROM else 1
+            count = engine.rebuild(state.path, _all_entries(), watermark=watermark, procs=procs)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
             db.session.rollback()  # end the long read transaction
@@ -190,9 +197,7 @@ def _repair(reason: IndexUnavailable) -> engine.SearchIndex:
     state = _state()
     state.index = None
     state.last_error = str(reason)
-    visible = db.session.scalar(select(func.count()).select_from(
-        _visible_documents().with_only_columns(Document.id).subquery()))
-    if visible <= current_app.config["SEARCH_SYNC_REBUILD_LIMIT"]:
+    if _visible_count() <= current_app.config["SEARCH_SYNC_REBUILD_LIMIT"]:
         rebuild_index()
         return state.index
     _rebuild_in_background()
