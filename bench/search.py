@@ -170,28 +170,29 @@ def run(docs: int, repeat: int, seed: int, dense: bool = False) -> dict:
         synonyms = synonym_set()
         for query in QUERIES:  # warm caches, as a running server would be
             engine.search(ix, query, synonyms=synonyms)
-        timings = []
+        def timed(call) -> float:
+            started = time.perf_counter()
+            call()
+            return (time.perf_counter() - started) * 1000
+
+        def fresh(call):  # as the first time anyone asks: nothing remembered from earlier runs
+            ix._results.clear()
+            return timed(call)
+
+        timings, cached, filtered, typeahead = [], [], [], []
         for _ in range(repeat):
             for query in QUERIES:
-                started = time.perf_counter()
-                engine.search(ix, query, synonyms=synonyms)
-                timings.append((time.perf_counter() - started) * 1000)
-        filtered = []
-        for _ in range(repeat):
+                timings.append(fresh(lambda: engine.search(ix, query, synonyms=synonyms)))
+                cached.append(timed(lambda: engine.search(ix, query, synonyms=synonyms)))
             for query in QUERIES[:10]:
-                started = time.perf_counter()
-                engine.search(ix, query, synonyms=synonyms, kind="routine", department="social")
-                filtered.append((time.perf_counter() - started) * 1000)
-        typeahead = []
-        for _ in range(repeat):
+                filtered.append(fresh(lambda: engine.search(ix, query, synonyms=synonyms, kind="routine",
+                                                            department="social")))
             for prefix in ("or", "oros", "sko", "skolfr", "överg", "overg", "sams", "ek", "sol", "hed"):
-                started = time.perf_counter()
-                engine.suggest_titles(ix, prefix)
-                typeahead.append((time.perf_counter() - started) * 1000)
+                typeahead.append(timed(lambda: engine.suggest_titles(ix, prefix)))
         size = directory_size(path)
     return {
         "docs": docs, "dense": dense, "words": words, "rebuild": rebuild_seconds, "size": size, "timings": timings,
-        "filtered": filtered, "typeahead": typeahead,
+        "cached": cached, "filtered": filtered, "typeahead": typeahead,
         "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -210,13 +211,15 @@ def table(result: dict) -> str:
         "| measure | value | target |",
         "|---|---|---|",
         f"| full rebuild | {result['rebuild']:.1f} s | < 60 s |",
-        f"| search p95 | {percentile(result['timings'], 0.95):.1f} ms | < 30 ms |",
+        f"| search p95, first time a query is asked | {percentile(result['timings'], 0.95):.1f} ms | < 30 ms |",
+        f"| search p95, asked again (result cache) | {percentile(result['cached'], 0.95):.1f} ms | |",
         f"| index size on disk | {result['size'] / 1e6:.1f} MB | |",
         f"| peak RSS of the process | {result['rss']:.0f} MB | |",
         "",
         "| latency | p50 | p95 | max |",
         "|---|---|---|---|",
-        latency(f"search ({len(result['timings'])} runs)", result["timings"]),
+        latency(f"search, uncached ({len(result['timings'])} runs)", result["timings"]),
+        latency(f"search, cached ({len(result['cached'])} runs)", result["cached"]),
         latency(f"search with kind + department filter ({len(result['filtered'])} runs)",
                 result["filtered"]),
         latency(f"title suggestions ({len(result['typeahead'])} runs)", result["typeahead"]),

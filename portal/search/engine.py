@@ -16,6 +16,7 @@ import shutil
 import struct
 import threading
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +45,9 @@ WRITE_TIMEOUT = 5.0  # seconds a writer waits for another writer before giving u
 REBUILD_MEMORY_MB = 256
 REBUILD_PROCS = max(1, min(4, os.cpu_count() or 1))  # for large rebuilds: analysis is pure Python
 MAX_PER_PAGE = 50
+# Results kept per process: people ask the same few questions (orosanmälan, SIP) again and again.
+# A result is only reused on the very index state it was computed on.
+RESULT_CACHE_SIZE = 256
 
 # Query-time weights. The title says what a page is about; folded (diacritic-free) matches count
 # less than exact ones, so a correctly spelled word ranks a correctly spelled page first.
@@ -233,6 +237,7 @@ class SearchIndex:
         self.path = path
         self._local = threading.local()
         self._facet_lock = threading.Lock()
+        self._results: OrderedDict[tuple, object] = OrderedDict()
         self._facet_cache: tuple[tuple, dict] | None = None
 
     def __repr__(self) -> str:
@@ -277,11 +282,34 @@ class SearchIndex:
             except Exception:  # noqa: BLE001 - a damaged or vanished index may fail to close
                 pass
 
+    @staticmethod
+    def generation_key(searcher: Searcher) -> tuple:
+        """Names the index state a searcher sees: it changes with every commit and every rebuild."""
+        # The commit number counts commits (deletions too) within one generation folder; segment ids
+        # are random and never reused, so they tell generation folders apart.
+        reader = searcher.reader()
+        return (reader.generation(), *(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()))
+
+    def cached_result(self, key: tuple):
+        """A result computed earlier on the same index state with the same input, if remembered."""
+        with self._facet_lock:
+            result = self._results.get(key)
+            if result is not None:
+                self._results.move_to_end(key)
+            return result
+
+    def remember_result(self, key: tuple, result) -> None:
+        with self._facet_lock:
+            if self._results and next(iter(self._results))[0] != key[0]:
+                self._results.clear()  # the index changed: every older result is stale
+            self._results[key] = result
+            while len(self._results) > RESULT_CACHE_SIZE:
+                self._results.popitem(last=False)
+
     def facet_sets(self, searcher: Searcher) -> dict[str, dict[str, frozenset[int]]]:
         """For each facet, value -> the documents having it; kept until the index changes."""
         reader = searcher.reader()
-        # Segment ids are random and never reused, so they tell index generations apart too.
-        key = tuple(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers())
+        key = self.generation_key(searcher)
         with self._facet_lock:
             if self._facet_cache and self._facet_cache[0] == key:
                 return self._facet_cache[1]
@@ -646,6 +674,10 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
     filters = {"kind": kind or None, "department": department or None, "tag": tag or None}
 
     with ix.reading() as searcher:
+        key = (ix.generation_key(searcher), synonyms, q, kind, department, tag, page, per_page)
+        cached = ix.cached_result(key)
+        if cached is not None:
+            return cached
         builder = _QueryBuilder(searcher, synonyms)
         required = builder.required(parsed)
         excluded = builder.excluded(parsed)
@@ -699,8 +731,10 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
         total = len(allowed_all) + len(allowed_partial)
 
     suggestion = _corrected(parsed.text, builder.corrections) if builder.corrections else None
-    return SearchResult(parsed.text, hits, total, page, per_page, facets, suggestion,
-                        tuple(messages), parsed.adjusted)
+    result = SearchResult(parsed.text, hits, total, page, per_page, facets, suggestion,
+                          tuple(messages), parsed.adjusted)
+    ix.remember_result(key, result)
+    return result
 
 
 def _match_only(query: Query) -> Query | None:

@@ -32,6 +32,8 @@ SPSM = Specialpedagogiska skolmyndigheten
 DIGG = Myndigheten för digital förvaltning
 SiS = Statens institutionsstyrelse
 DOS-lagen = lagen om tillgänglighet till digital offentlig service
+JO = Justitieombudsmannen
+SOS = SOS Alarm
 # Vardagsord och facktermer
 hemmasittare = problematisk skolfrånvaro = problematisk frånvaro
 orosanmälan = anmälan om oro = anmälan till socialtjänsten
