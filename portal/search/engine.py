@@ -288,7 +288,8 @@ class SearchIndex:
         # The commit number counts commits (deletions too) within one generation folder; segment ids
         # are random and never reused, so they tell generation folders apart.
         reader = searcher.reader()
-        return (reader.generation(), *(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()))
+        segments = (leaf.segment() for leaf, _ in reader.leaf_readers())
+        return (reader.generation(), *(segment.segment_id() for segment in segments if segment is not None))
 
     def cached_result(self, key: tuple):
         """A result computed earlier on the same index state with the same input, if remembered."""

@@ -224,3 +224,11 @@ def test_an_index_from_another_version_must_be_rebuilt(tmp_path):
     (Path(path).resolve() / engine.MARKER_FILE).write_text('{"format": 0, "analysis": "old"}')
     with pytest.raises(engine.IndexOutdated):
         engine.open_index(path)
+
+
+def test_remembered_results_are_never_served_from_an_older_index_state(fresh_index):
+    assert engine.search(fresh_index, "frånvaro", synonyms=None).hits == ()
+    engine.upsert(fresh_index, [doc("franvaro", "Frånvaro", "routine", "bildning", [], "Om frånvaro.")])
+    assert [h.slug for h in engine.search(fresh_index, "frånvaro", synonyms=None).hits] == ["franvaro"]
+    engine.delete(fresh_index, ["franvaro"])
+    assert engine.search(fresh_index, "frånvaro", synonyms=None).hits == ()
