@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from portal import demo
 from portal.content import services as content
+from portal.extensions import db
 from portal.handbook import services as handbook
 from portal.handbook.markdown import CHECKLIST_HEADING, extract_checklist
 from portal.handbook.models import CONTROLLED_KINDS, Document
-from portal.extensions import db
 from portal.policy import SystemActor
 from tests.conftest import table_snapshot
 
@@ -127,6 +127,13 @@ def test_second_import_changes_nothing(shipped):
     assert report.ok and not report.created and not report.updated
     assert sorted(report.unchanged) == sorted(Path(name).stem for name in _files())
     assert table_snapshot() == before
+
+
+def test_export_writes_the_files_back_byte_for_byte(shipped, tmp_path):
+    """The files are in the export's own format, so an export into innehall/ leaves git clean."""
+    content.export_directory(tmp_path / "ut")
+    exported = {path.name: path.read_text(encoding="utf-8") for path in sorted((tmp_path / "ut").glob("*.md"))}
+    assert exported == _files()
 
 
 def test_kontaktvagar_lists_the_socialjour_after_office_hours(shipped):
