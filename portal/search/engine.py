@@ -43,6 +43,7 @@ MARKER_FILE = "samverkansportalen-search.json"
 WATERMARK_FILE = "watermark.json"  # the newest database change this generation has applied
 WRITE_TIMEOUT = 5.0  # seconds a writer waits for another writer before giving up
 REBUILD_MEMORY_MB = 256
+MERGE_FROM_SEGMENTS = 10  # small commits add a segment each; merge when there are this many
 REBUILD_PROCS = max(1, min(4, os.cpu_count() or 1))  # for large rebuilds: analysis is pure Python
 MAX_PER_PAGE = 50
 # Results kept per process: people ask the same few questions (orosanmälan, SIP) again and again.
@@ -357,7 +358,11 @@ def _writing(ix: SearchIndex, timeout: float):
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
+    # Merging segments costs a few hundred milliseconds; a publish should not pay it every time.
+    if len(writer.segments) >= MERGE_FROM_SEGMENTS:
+        writer.commit()
+    else:
+        writer.commit(merge=False)
 
 
 def upsert(ix: SearchIndex, docs: Iterable[Mapping], *, timeout: float = WRITE_TIMEOUT) -> int:

@@ -220,16 +220,22 @@ def get_index() -> engine.SearchIndex:
 
 
 def _apply(ix: engine.SearchIndex, document_ids: list[int], timeout: float) -> int:
-    """Make the index's entries for these documents match the database; returns how many changed."""
-    documents = {d.id: d for d in db.session.scalars(
-        _visible_documents().where(Document.id.in_(document_ids)))}
-    wanted = {number: index_entry(documents[number]) if number in documents else None
-              for number in document_ids}
+    """Make the index's entries for these documents match the database; returns how many changed.
+
+    Only (slug, revision) are compared; the text of a document is prepared only when it must be
+    written, so looking again at recent changes costs two small queries.
+    """
+    rows = db.session.execute(
+        select(Document.id, Document.slug, Document.current_revision_id)
+        .where(Document.id.in_(document_ids), Document.archived_at.is_(None),
+               Document.current_revision_id.is_not(None))).all()
+    wanted = {row.id: {(row.slug, row.current_revision_id)} for row in rows}
     held = engine.indexed_documents(ix, document_ids)
-    stale = [number for number, entry in wanted.items()
-             if held.get(number, set()) != ({(entry["slug"], entry["revision_id"])} if entry else set())]
-    if stale:
-        engine.replace(ix, stale, [wanted[n] for n in stale if wanted[n] is not None], timeout=timeout)
+    stale = [number for number in document_ids if held.get(number, set()) != wanted.get(number, set())]
+    if not stale:
+        return 0
+    documents = db.session.scalars(_visible_documents().where(Document.id.in_(stale))).all()
+    engine.replace(ix, stale, [index_entry(document) for document in documents], timeout=timeout)
     return len(stale)
 
 
