@@ -229,7 +229,8 @@ def table(result: dict) -> str:
 def write_section(path: Path, body: str) -> None:
     """Replace the "## Search" section of a Markdown file (or add it), leaving the rest alone."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"## Search\n\nMeasured by `bench/search.py`.\n\n{body}\n"
+    section = (f"## Search\n\nMeasured by `bench/search.py` (`.venv/bin/python bench/search.py --write "
+               f"docs/benchmarks.md`, about 5 minutes).\n\n{body}\n")
     pattern = re.compile(r"^## Search\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
