@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token, Tokenizer
 from whoosh.lang.snowball.swedish import SwedishStemmer
 from whoosh.lang.stopwords import stoplists
 
@@ -29,7 +29,7 @@ STOP_WORDS = frozenset(
 
 # Bump when the rules below change; with the lexicon and stop words it names the analysis, so an
 # index built by different rules is detected and rebuilt instead of silently missing words.
-RULES_VERSION = 2
+RULES_VERSION = 3
 ANALYSIS_VERSION = hashlib.sha256(
     f"{RULES_VERSION}\n{LEXICON}\n{sorted(STOP_WORDS)}".encode("utf-8")
 ).hexdigest()[:16]
@@ -248,6 +248,51 @@ def pair_key(first: str, second: str) -> str:
 def pair_analyzer():
     """Pairs of neighbouring folded keys, for fast phrase search."""
     return _base() | PairFilter()
+
+
+SECTION = "\x1f"  # starts a section of a weighted field: SECTION + weight + newline + text
+
+
+def weighted_text(sections) -> str:
+    """One field value from (weight, text) pairs: the title's words can count more than the body's."""
+    return "".join(f"{SECTION}{weight}\n{text}" for weight, text in sections if text)
+
+
+class WeightedTokenizer(Tokenizer):
+    """Words of a weighted_text() value, each token carrying its section's weight as its boost.
+
+    Whoosh adds up the boosts of a word in a page as the word's weight there, so one field can rank
+    a word in the title above the same word in the body, as separate fields would, at a fraction of
+    the cost when searching (one posting list per word instead of one per field).
+    """
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        position = start_pos
+        for section in value.split(SECTION):
+            head, newline, text = section.partition("\n")
+            try:
+                weight = float(head) if newline else 1.0
+            except ValueError:
+                weight, text = 1.0, section
+            for match in _WORD_RE.finditer(text if newline else section):
+                token.text = match.group()
+                token.boost = weight
+                token.stopped = False
+                if keeporiginal:
+                    token.original = token.text
+                if positions:
+                    token.pos = position
+                    position += 1
+                if chars:
+                    token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
+                yield token
+
+
+def weighted_analyzer(folded: bool = False):
+    """Keys (exact or folded) with their section weights, compound parts included when indexing."""
+    return WeightedTokenizer() | LowercaseFilter() | StopFilter(STOP_WORDS, minsize=1) | SwedishKeyFilter(folded=folded)
 
 
 def _base():

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from whoosh import index as whoosh_index
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.query import And, AndNot, Or, Phrase, Prefix, Query, Term
 from whoosh.searching import Searcher
@@ -32,13 +32,13 @@ from whoosh.support.levenshtein import distance
 
 from .analysis import (
     ANALYSIS_VERSION, WORD_PATTERN, folded_analyzer, fold, normalize_word, pair_analyzer, pair_key,
-    prefix_analyzer, spelling_analyzer, text_analyzer,
+    prefix_analyzer, spelling_analyzer, weighted_analyzer, weighted_text,
 )
 from .querying import ParsedQuery, Unit, parse_query
 from .snippets import TermMatcher, highlight, snippet
 from .synonyms import SynonymSet
 
-FORMAT_VERSION = 3  # bump when the schema changes; older indexes then report IndexOutdated
+FORMAT_VERSION = 4  # bump when the schema changes; older indexes then report IndexOutdated
 MARKER_FILE = "samverkansportalen-search.json"
 WATERMARK_FILE = "watermark.json"  # the newest database change this generation has applied
 WRITE_TIMEOUT = 5.0  # seconds a writer waits for another writer before giving up
@@ -52,15 +52,18 @@ RESULT_CACHE_SIZE = 256
 
 # Query-time weights. The title says what a page is about; folded (diacritic-free) matches count
 # less than exact ones, so a correctly spelled word ranks a correctly spelled page first.
-EXACT_FIELDS = (("title", 6.0), ("headings", 2.5), ("tag_words", 2.5), ("body", 1.0))
-FOLDED_FIELDS = (("title_folded", 2.0), ("text_folded", 0.4))
+# A word counts more in the title than in the headings and keywords, and more there than in the body.
+SECTION_WEIGHTS = {"title": 6.0, "headings": 2.5, "tags": 2.5, "body": 1.0}
+# The same word without its å, ä or ö counts less: a correctly spelled word ranks its own page first.
+EXACT_FIELDS = (("words", 1.0),)
+FOLDED_FIELDS = (("words_folded", 0.35), ("title_folded", 3.0))  # short title lists: cheap to add
 # A phrase is its word pairs (plain terms, no position lists to compare), and in a title a real
 # phrase, which is cheap there and ranks a page named by the phrase first.
 PHRASE_TITLE_WEIGHT = 6.0
 PHRASE_TEXT_WEIGHT = 1.0
 # Every word of title, headings, body, tags and legal references is in a folded field (pairs of them
 # in "pairs"), so these decide whether a page matches at all; the exact fields only rank.
-MATCH_FIELDS = frozenset(["title_folded", "text_folded", "pairs"])
+MATCH_FIELDS = frozenset(["words_folded", "title_folded", "pairs"])
 SYNONYM_WEIGHT = 0.8
 FUZZY_WEIGHT = 0.5
 FUZZY_MAX_CANDIDATES = 4
@@ -96,21 +99,21 @@ class IndexBusy(SearchIndexError):
 
 
 def build_schema() -> Schema:
-    text, folded = text_analyzer(), folded_analyzer()
     return Schema(
         slug=ID(stored=True, unique=True, sortable=True),
         doc_id=ID(stored=True),  # the database id: stays when the slug is renamed
-        title=TEXT(analyzer=text, stored=True),
-        title_folded=TEXT(analyzer=folded),
+        title=STORED(),
+        body=STORED(),  # plain text, for snippets
+        legal_refs=STORED(),
+        # Every word of title, headings, tags, legal references and body, weighted by where it
+        # stands (SECTION_WEIGHTS): as written (base forms), and without diacritics.
+        words=TEXT(analyzer=weighted_analyzer(), phrase=False),
+        words_folded=TEXT(analyzer=weighted_analyzer(folded=True), phrase=False),
+        title_folded=TEXT(analyzer=folded_analyzer()),  # for phrases in titles
         title_prefix=TEXT(analyzer=prefix_analyzer(), phrase=False),
-        headings=TEXT(analyzer=text),
-        body=TEXT(analyzer=text, stored=True),
-        text_folded=TEXT(analyzer=folded),  # headings, body, tags and legal references
         pairs=TEXT(analyzer=pair_analyzer(), phrase=False),  # neighbouring words, for phrases
         spelling=TEXT(analyzer=spelling_analyzer(), phrase=False),
         tags=KEYWORD(stored=True, commas=True),
-        tag_words=TEXT(analyzer=text),
-        legal_refs=TEXT(analyzer=text, stored=True),
         kind=ID(stored=True),
         department=ID(stored=True),
         revision_id=NUMERIC(int, bits=64, stored=True, sortable=True),
@@ -151,14 +154,16 @@ def _as_fields(doc: Mapping) -> dict:
     headings = list(doc.get("headings") or ())
     legal_refs = list(doc.get("legal_refs") or ())
     body = doc.get("body") or ""
+    weighted = weighted_text([(SECTION_WEIGHTS["title"], title),
+                              (SECTION_WEIGHTS["headings"], "\n".join(headings)),
+                              (SECTION_WEIGHTS["tags"], "\n".join([*tags, *legal_refs])),
+                              (SECTION_WEIGHTS["body"], body)])
     fields = {
-        "slug": slug, "title": title, "title_folded": title, "title_prefix": title,
-        "headings": "\n".join(headings), "body": body,
-        "text_folded": "\n".join([*headings, body, *tags, *legal_refs]),
+        "slug": slug, "title": title, "body": body, "legal_refs": "\n".join(legal_refs),
+        "words": weighted, "words_folded": weighted, "title_folded": title, "title_prefix": title,
         "pairs": "\n".join([title, *headings, body, *tags, *legal_refs]),
         "spelling": "\n".join([title, *headings, body]),
-        "tags": ",".join(tags), "tag_words": "\n".join([*tags, *legal_refs]),
-        "legal_refs": "\n".join(legal_refs),
+        "tags": ",".join(tags),
         "kind": doc.get("kind") or "", "department": doc.get("department") or "",
     }
     if doc.get("document_id") is not None:
