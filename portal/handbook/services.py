@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from blinker import Namespace
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal import audit
@@ -434,6 +435,22 @@ def default_body(kind: str) -> str:
     return "Kort inledning.\n"
 
 
+def _lock(document: Document) -> None:
+    """Re-read the document's row and hold it until commit, so concurrent saves of one document
+    queue: the second sees the first's revision number and gets the conflict page, not a duplicate
+    revision number (PostgreSQL: SELECT … FOR UPDATE; SQLite serialises writers by itself)."""
+    db.session.scalar(select(Document).where(Document.id == document.id).with_for_update(of=Document)
+                      .execution_options(populate_existing=True))
+
+
+def _save_conflict(document: Document, base_number: int, yours: dict) -> EditConflict:
+    theirs = latest_revision(document)
+    return EditConflict(
+        f"Någon annan har sparat version {theirs.number} ({theirs.author_label}) medan du "
+        f"redigerade version {base_number}. Din text är inte sparad än: jämför och slå ihop nedan.",
+        theirs=theirs, yours=yours)
+
+
 def save_draft(actor, document: Document, *, base_number: int, title: str, body: str, meta: dict,
                note: str = "") -> Revision:
     """Save a new revision based on `base_number`; refuse with both texts if someone saved since."""
@@ -442,17 +459,19 @@ def save_draft(actor, document: Document, *, base_number: int, title: str, body:
         raise ValidationError("Dokumentet är arkiverat. Ta tillbaka det från arkivet först.")
     title, body, meta = validate_title(title), normalize_body(body), normalize_meta(meta)
     _resolve_departments(meta["applies_to"])
+    _lock(document)
+    yours = {"title": title, "body": body, "meta": meta}
     if base_number != document.latest_number:
-        theirs = latest_revision(document)
-        raise EditConflict(
-            f"Någon annan har sparat version {theirs.number} ({theirs.author_label}) medan du "
-            f"redigerade version {base_number}. Din text är inte sparad än: jämför och slå ihop nedan.",
-            theirs=theirs, yours={"title": title, "body": body, "meta": meta})
+        raise _save_conflict(document, base_number, yours)
     latest = latest_revision(document)
     if latest is not None and (latest.title, latest.body, latest.meta) == (title, body, meta):
         return latest  # nothing changed: no empty revision
-    revision = _new_revision(actor, document, title=title, body=body, meta=meta,
-                             based_on=base_number, note=note)
+    try:
+        revision = _new_revision(actor, document, title=title, body=body, meta=meta,
+                                 based_on=base_number, note=note)
+    except IntegrityError:  # a database without row locks let a concurrent save take the number
+        db.session.rollback()
+        raise _save_conflict(document, base_number, yours) from None
     if not document.is_published:
         document.title = title
     audit.record(actor, "document.saved", document, f"Utkast version {revision.number}"
@@ -514,6 +533,7 @@ def restore(actor, document: Document, number: int) -> Revision:
     if document.is_archived:
         raise ValidationError("Dokumentet är arkiverat. Ta tillbaka det från arkivet först.")
     old = get_revision(actor, document, number)
+    _lock(document)
     if number == document.latest_number:
         raise ValidationError(f"Version {number} är redan den senaste.")
     revision = _new_revision(actor, document, title=old.title, body=old.body, meta=dict(old.meta),

@@ -167,6 +167,9 @@ def edit(slug: str):
         return _render_edit(doc, form, latest), 400
     action = request.form.get("action", "save")
     meta = meta_from_form(form, by_id)
+    stored = (latest.meta or {}).get("applies_to") or []
+    if set(meta["applies_to"]) == set(stored):
+        meta["applies_to"] = list(stored)  # the form lists departments by name: keep their stored order
     try:
         base_number = int(form.base_number.data)
     except ValueError:
