@@ -100,9 +100,11 @@ def search_events(*, q: str = "", action: str = "", target_type: str = "", from_
 
     stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(AuditEvent.actor_label.ilike(like), AuditEvent.target_label.ilike(like),
-                              AuditEvent.summary.ilike(like)))
+        # % and _ are searched for as themselves (e-mail addresses often contain an underscore).
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(AuditEvent.actor_label.ilike(like, escape="\\"),
+                              AuditEvent.target_label.ilike(like, escape="\\"),
+                              AuditEvent.summary.ilike(like, escape="\\")))
     if action:
         stmt = stmt.where(AuditEvent.action == action)
     if target_type:

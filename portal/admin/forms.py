@@ -1,10 +1,10 @@
 """Forms of the administration pages."""
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField,
                      SelectMultipleField, StringField)
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.auth.models import GRANTABLE_ROLES, ROLES
+from portal.forms import Form
 from portal.org.models import UNIT_KINDS
 
 
@@ -12,7 +12,7 @@ def unit_choices(units) -> list[tuple[int, str]]:
     return [(u.id, f"{u.name} ({u.department.name})") for u in units]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     email = EmailField("E-postadress", validators=[DataRequired("Ange en e-postadress."),
                                                    Length(max=254, message="Högst 254 tecken.")])
     name = StringField("Namn", validators=[DataRequired("Ange ett namn."),
@@ -24,53 +24,53 @@ class UserCreateForm(FlaskForm):
         Length(min=10, max=1000, message="Lösenordet måste ha 10–1000 tecken.")])
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     name = StringField("Namn", validators=[DataRequired("Ange ett namn."),
                                            Length(max=200, message="Högst 200 tecken.")])
     title = StringField("Titel", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
     unit = SelectField("Arbetar på enhet", coerce=int, validate_choice=True)
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     role = SelectField("Roll", choices=[(r, ROLES[r]) for r in GRANTABLE_ROLES],
                        validate_choice=True)
     units = SelectMultipleField("Enheter (för rektor/enhetschef)", coerce=int)
     departments = SelectMultipleField("Förvaltningar (för redaktör)", coerce=int)
 
 
-class ScopeForm(FlaskForm):
+class ScopeForm(Form):
     units = SelectMultipleField("Enheter som rektorn/enhetschefen ansvarar för", coerce=int)
     departments = SelectMultipleField("Förvaltningar som redaktören arbetar för", coerce=int)
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     role = SelectField("Roll", choices=[(r, ROLES[r]) for r in GRANTABLE_ROLES], validate_choice=True)
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A form with only the CSRF token, for buttons that change state."""
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     name = StringField("Namn på förvaltningen", validators=[
         DataRequired("Ange ett namn."), Length(max=200, message="Högst 200 tecken.")])
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     department = SelectField("Förvaltning", coerce=int, validate_choice=True)
     name = StringField("Namn på enheten", validators=[
         DataRequired("Ange ett namn."), Length(max=200, message="Högst 200 tecken.")])
     kind = SelectField("Typ", choices=list(UNIT_KINDS.items()), validate_choice=True)
 
 
-class UnitEditForm(FlaskForm):
+class UnitEditForm(Form):
     name = StringField("Namn", validators=[DataRequired("Ange ett namn."),
                                            Length(max=200, message="Högst 200 tecken.")])
     kind = SelectField("Typ", choices=list(UNIT_KINDS.items()), validate_choice=True)
     active = BooleanField("Aktiv")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

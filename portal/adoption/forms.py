@@ -1,33 +1,34 @@
 """Forms for ticking checklist items, confirming adoption, deadlines and dates of evidence."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
+
+from portal.forms import Form
 
 REVISION_VALIDATORS = [InputRequired("Versionsnummer saknas. Ladda om sidan."),
                        NumberRange(1, 2**31 - 1, "Ogiltigt versionsnummer. Ladda om sidan.")]
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     revision = IntegerField(widget=HiddenInput(), validators=REVISION_VALIDATORS)
     done = BooleanField("Klar")
     comment = TextAreaField("Kommentar", validators=[Optional(), Length(max=2000, message="Högst 2000 tecken.")],
                             render_kw={"rows": 2})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     revision = IntegerField(widget=HiddenInput(), validators=REVISION_VALIDATORS)
     reason = TextAreaField("Motivering (krävs om alla punkter inte är klara)",
                            validators=[Optional(), Length(max=2000, message="Högst 2000 tecken.")],
                            render_kw={"rows": 2})
 
 
-class DeadlineForm(FlaskForm):
+class DeadlineForm(Form):
     deadline = DateField("Införas senast", validators=[Optional()],
                          render_kw={"placeholder": "ÅÅÅÅ-MM-DD"})
 
 
-class DateForm(FlaskForm):
+class DateForm(Form):
     class Meta:
         csrf = False  # a GET question changes nothing
 

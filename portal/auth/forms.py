@@ -1,18 +1,19 @@
 """Forms for logging in and changing one's own password."""
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from portal.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField("E-postadress", validators=[
         DataRequired("Ange din e-postadress."), Length(max=254, message="E-postadressen är för lång.")])
     password = PasswordField("Lösenord", validators=[
         DataRequired("Ange ditt lösenord."), Length(max=1000, message="Lösenordet är för långt.")])
-    next = StringField()
+    next = HiddenField()  # where to go after logging in; rendered by hidden_tag()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("Nuvarande lösenord", validators=[
         DataRequired("Ange ditt nuvarande lösenord.")])
     new_password = PasswordField("Nytt lösenord", validators=[

@@ -2,6 +2,7 @@
 import math
 import re
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -51,6 +52,12 @@ def validate_password(password: str) -> None:
         raise ValidationError("Lösenordet är för långt (högst 1000 tecken).", field="password")
 
 
+def _refuse_control_characters(value: str, field: str) -> None:
+    # Names end up in the audit log, CSV exports and `flask users list` on a terminal.
+    if any(unicodedata.category(c) == "Cc" for c in value or ""):
+        raise ValidationError("Texten innehåller otillåtna tecken (styrtecken).", field=field)
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
@@ -80,6 +87,8 @@ def create_user(actor, email: str, name: str, password: str, *, title: str = "",
         raise ValidationError("Namnet får vara högst 200 tecken.", field="name")
     if len(title or "") > 200:
         raise ValidationError("Titeln får vara högst 200 tecken.", field="title")
+    _refuse_control_characters(name, "name")
+    _refuse_control_characters(title, "title")
     validate_password(password)
     if find_user_by_email(email):
         raise ValidationError("Det finns redan ett konto med den e-postadressen.", field="email")
@@ -235,6 +244,8 @@ def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | Non
         raise ValidationError("Ange ett namn (högst 200 tecken).", field="name")
     if len(title or "") > 200:
         raise ValidationError("Titeln får vara högst 200 tecken.", field="title")
+    _refuse_control_characters(name, "name")
+    _refuse_control_characters(title, "title")
     before = f"{user.name}, {user.title or '–'}, {user.unit.name if user.unit else '–'}"
     user.name, user.title, user.unit = name, (title or "").strip(), unit
     after = f"{user.name}, {user.title or '–'}, {user.unit.name if user.unit else '–'}"

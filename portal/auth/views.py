@@ -16,8 +16,10 @@ LOGIN_FAILED = "Fel e-postadress eller lösenord."
 
 
 def safe_next(target: str | None) -> str:
-    """Only local paths; anything with a scheme, host or backslash goes to the start page."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only local paths; anything with a scheme, host, backslash or control character (which
+    browsers drop, and which cannot go into a Location header) goes to the start page."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target \
+            or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return url_for("main.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

@@ -1,9 +1,9 @@
 """Forms for creating, editing, publishing and organising handbook documents."""
-from flask_wtf import FlaskForm
 from wtforms import (HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.forms import Form
 from portal.handbook.models import KINDS
 
 KIND_CHOICES = list(KINDS.items())
@@ -26,7 +26,7 @@ class MetaFields:
     tags = StringField("Nyckelord (kommaseparerade)", validators=[Optional(), Length(max=2000)])
 
 
-class EditForm(MetaFields, FlaskForm):
+class EditForm(MetaFields, Form):
     base_number = HiddenField(validators=[InputRequired()])
     title = StringField("Rubrik", validators=[DataRequired("Ange en rubrik."),
                                               Length(max=200, message="Högst 200 tecken.")])
@@ -38,7 +38,7 @@ class EditForm(MetaFields, FlaskForm):
                              validate_choice=True)
 
 
-class CreateForm(MetaFields, FlaskForm):
+class CreateForm(MetaFields, Form):
     title = StringField("Rubrik", validators=[DataRequired("Ange en rubrik."),
                                               Length(max=200, message="Högst 200 tecken.")])
     slug = StringField("Adress", validators=[DataRequired("Ange en adress."), Length(max=80, message="Högst 80 tecken.")])
@@ -47,7 +47,7 @@ class CreateForm(MetaFields, FlaskForm):
     parent = SelectField("Placering i handboken", coerce=int, validate_choice=True)
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     change_note = TextAreaField("Ändringsnotering", validators=[
         DataRequired("Skriv en ändringsnotering: vad har ändrats och varför?"),
         Length(max=1000, message="Högst 1000 tecken.")], render_kw={"rows": 2})
@@ -56,7 +56,7 @@ class PublishForm(FlaskForm):
     number = HiddenField(validators=[InputRequired()])
 
 
-class StructureForm(FlaskForm):
+class StructureForm(Form):
     parent = SelectField("Placering i handboken", coerce=int, validate_choice=True)
     position = IntegerField("Ordning bland syskon (lägre först)", validators=[
         InputRequired("Ange ett heltal."), NumberRange(-1_000_000, 1_000_000, "Ange ett heltal.")])
@@ -64,11 +64,11 @@ class StructureForm(FlaskForm):
     department = SelectField("Ägande förvaltning", coerce=int, validate_choice=True)
 
 
-class RenameForm(FlaskForm):
+class RenameForm(Form):
     slug = StringField("Ny adress", validators=[DataRequired("Ange en adress."), Length(max=80, message="Högst 80 tecken.")])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """Only the CSRF token, for buttons that change state."""
 
 

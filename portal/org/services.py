@@ -144,7 +144,12 @@ def import_organisation(actor, text: str) -> ImportReport:
         dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    reader = csv.reader(io.StringIO(text), dialect, strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as error:  # e.g. a quotation mark that is never closed
+        raise ValidationError(f"Filen är inte giltig CSV (fel vid rad {reader.line_num}). "
+                              "Kontrollera citattecknen.") from error
     header = [HEADER_ALIASES.get(h.strip().lower()) for h in rows[0]]
     if "department" not in header:
         raise ValidationError("Rubrikraden måste ha kolumnen ”förvaltning” (och gärna ”enhet” och ”typ”).")
