@@ -340,13 +340,15 @@ def _organisation():
 
 # --- The matrix --------------------------------------------------------------------------------------
 
-def _url(app, endpoint, args, world):
+def _url(app, endpoint, args, world, **replace):
+    """The endpoint's URL for the world's objects (or the values given in `replace`)."""
     overrides = PARAM_OVERRIDES.get(endpoint, {})
     values = {}
     for arg in args:
         source = overrides.get(arg, DEFAULT_PARAMS.get(arg))
         assert source is not None, f"{endpoint}: no value for the URL parameter <{arg}>; add it to DEFAULT_PARAMS"
         values[arg] = getattr(world, source) if isinstance(source, str) else source
+    values.update(replace)
     with app.test_request_context():
         return url_for(endpoint, **values, **QUERIES.get(endpoint, {}))
 
