@@ -1,6 +1,7 @@
 """Domain errors raised by services, and the one place that maps them and HTTP errors to responses."""
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
@@ -50,6 +51,8 @@ MESSAGES = {
     409: ("Konflikt", "Någon annan har ändrat samma sak under tiden."),
     413: ("För stort innehåll", "Det du skickade är för stort."),
     429: ("För många försök", "Du har gjort för många försök. Vänta en stund och försök igen."),
+    503: ("Tillfälligt otillgänglig", "Portalen når inte sin databas just nu, till exempel under en "
+          "omstart. Försök igen om en liten stund."),
     500: ("Något gick fel", "Ett oväntat fel inträffade. Ingenting har sparats. Försök igen, "
           "och kontakta support om felet kvarstår."),
 }
@@ -87,6 +90,23 @@ def register_error_handlers(app):
             return handle_unexpected(error)
         message = None if status in MESSAGES else error.description
         return error_response(status, message)
+
+    @app.errorhandler(OperationalError)
+    def handle_database_unavailable(error: OperationalError):
+        # The database is restarting or unreachable: a passing state (pool_pre_ping reconnects on the
+        # next request), so 503 with Retry-After and a warning instead of a 500 with a traceback.
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may already be gone
+            pass
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                           str(getattr(error, "orig", error)).strip().splitlines()[0][:200])
+        try:
+            response = make_response(error_response(503))
+        except Exception:  # noqa: BLE001 - the page itself may need the database (current user)
+            response = make_response(MESSAGES[503][1], 503, {"Content-Type": "text/plain; charset=utf-8"})
+        response.headers["Retry-After"] = "5"
+        return response
 
     # Unhandled exceptions arrive here as InternalServerError (and propagate in tests, so a
     # crash fails the test loudly instead of hiding behind an error page).

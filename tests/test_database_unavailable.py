@@ -1,0 +1,27 @@
+"""While the database restarts (bench/faults.py postgres), pages answer 503 with Retry-After, not 500."""
+from sqlalchemy.exc import OperationalError
+
+from portal.main import services as main_services
+
+
+def _database_down(*args, **kwargs):
+    raise OperationalError("SELECT 1", {}, Exception("terminating connection due to administrator command"))
+
+
+def test_a_lost_database_connection_is_a_503_with_retry_after(client, login_as, monkeypatch):
+    login_as("reader")
+    monkeypatch.setattr(main_services, "start_page", _database_down)
+    response = client.get("/")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "Försök igen om en liten stund" in response.get_data(as_text=True)
+
+
+def test_the_api_says_so_in_json(client, login_as, monkeypatch):
+    login_as("reader")
+    from portal.api import views as api_views
+
+    monkeypatch.setattr(api_views.services, "list_documents", _database_down)
+    response = client.get("/api/v1/documents")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["status"] == 503
