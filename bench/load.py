@@ -318,8 +318,7 @@ def run(args) -> int:
         f"- content: {content}; {len(slugs)} published documents; gunicorn {args.workers} sync workers",
         f"- virtual users: {args.readers} readers (think {args.reader_think} s), {args.editors} editors "
         f"(think {args.editor_think} s), {args.heads} unit heads (think {args.head_think} s), each with its "
-        f"own account and session; {args.duration} s; logins before the clock starts "
-        f"({len(login_recorder.rows)} requests, {login_recorder.server_errors()} 5xx)",
+        f"own account and session, logged in through /logga-in before the clock starts; {args.duration:.0f} s",
         "", "### Requests", "", recorder.table(0, elapsed), "",
         "### Writes", "",
         f"- publishes: {len(writes.publishes)} succeeded, {len(writes.publish_conflicts)} conflicts (409, the "
