@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -81,14 +82,19 @@ def run_pip_audit(executable: Path, requirements: Path, service: str, ignore: li
                    "--progress-spinner", "off", "--timeout", str(HTTP_TIMEOUT)]
         for vuln in ignore:
             command += ["--ignore-vuln", vuln]
+        # Its own process group, so a timeout also ends the pip processes it starts.
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   start_new_session=True)
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=AUDIT_TIMEOUT)
+            _, stderr = process.communicate(timeout=AUDIT_TIMEOUT)
         except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
             return "unreachable", None, f"no answer within {AUDIT_TIMEOUT} s"
         data = json.loads(out.read_text()) if out.exists() and out.stat().st_size else None
-    stderr = result.stderr.strip()
+    stderr = stderr.strip()
     if data is None:
-        last = stderr.splitlines()[-1] if stderr else f"exit {result.returncode}"
+        last = stderr.splitlines()[-1] if stderr else f"exit {process.returncode}"
         return ("unreachable" if UNREACHABLE.search(stderr) else "error"), None, last[:300]
     vulnerable = any(dep.get("vulns") for dep in data.get("dependencies", []))
     return ("vulnerable" if vulnerable else "ok"), data, ""
