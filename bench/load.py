@@ -334,8 +334,8 @@ def run(args) -> int:
         report += ["### PostgreSQL restart", "",
                    f"- `pg_ctlcluster restart` from {start:.1f} s to {end:.1f} s (exit {marks.get('restart_rc')})",
                    f"- requests overlapping the restart (+5 s): {len(during)}, of which "
-                   f"{sum(r[3].startswith('5') for r in during)} 5xx and {sum(r[3] == 'ERR' for r in during)} "
-                   "transport errors",
+                   f"{sum(r[3].startswith('5') for r in during)} 5xx ({sum(r[3] == '503' for r in during)} of them "
+                   f"503 with Retry-After) and {sum(r[3] == 'ERR' for r in during)} transport errors",
                    f"- requests started later than 5 s after the restart: {len(later)}, of which "
                    f"{sum(r[3].startswith('5') for r in later)} 5xx and {sum(r[3] == 'ERR' for r in later)} "
                    "transport errors",
