@@ -7,7 +7,6 @@ import time
 import uuid
 
 from flask import g, request
-from flask_login import current_user
 
 
 class JsonFormatter(logging.Formatter):
@@ -42,7 +41,10 @@ def configure_logging(app) -> None:
         if request.endpoint == "static":
             return response
         duration = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-        user_id = current_user.get_id().split(":")[0] if current_user and current_user.is_authenticated else None
+        # Only a user the request has loaded: loading one here would query the database again, and
+        # fail the response when the database is what just failed.
+        user = g.get("_login_user")
+        user_id = user.get_id().split(":")[0] if user is not None and user.is_authenticated else None
         app.logger.info("%s %s %s", request.method, request.path, response.status_code, extra={"fields": {
             "request_id": g.get("request_id"), "method": request.method, "path": request.path,
             "status": response.status_code, "duration_ms": round(duration, 1), "user_id": user_id}})

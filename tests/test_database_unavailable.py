@@ -25,3 +25,12 @@ def test_the_api_says_so_in_json(client, login_as, monkeypatch):
     response = client.get("/api/v1/documents")
     assert response.status_code == 503
     assert response.get_json()["error"]["status"] == 503
+
+
+def test_also_when_loading_the_logged_in_user_fails(client, login_as, monkeypatch):
+    login_as("unit_head")
+    from portal.extensions import login_manager
+
+    monkeypatch.setattr(login_manager, "_user_callback", _database_down)
+    response = client.get("/min-enhet")
+    assert response.status_code == 503
