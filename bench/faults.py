@@ -46,7 +46,11 @@ def fault_postgres(args) -> tuple[str, bool]:
     out = Path(tempfile.mkstemp(prefix="fault-postgres-", suffix=".md")[1])
     argv = ["--duration", str(args.pg_duration), "--restart-postgres-at", str(args.pg_restart_at),
             "--markdown", str(out)]
-    code = load.run(load.parse_args(argv))
+    if args.keep_logs:
+        argv += ["--keep-log", str(Path(args.keep_logs) / "gunicorn-postgres.log")]
+    load_args = load.parse_args(argv)
+    load_args.command = "bench/faults.py postgres (bench/load.py " + " ".join(argv[:4]) + ")"
+    code = load.run(load_args)
     text = out.read_text(encoding="utf-8").replace("## Load run", "## Fault (a): PostgreSQL restarted during a "
                                                                    "load run,", 1)
     out.unlink()

@@ -259,7 +259,7 @@ def run(args) -> int:
     machine = harness.machine_summary()
     report = [f"## Load run {time.strftime('%Y-%m-%d %H:%M')}", "",
               f"- machine: {machine}",
-              f"- command: `.venv/bin/python bench/load.py {' '.join(sys.argv[1:])}`".rstrip()]
+              f"- command: `.venv/bin/python {args.command}`"]
     with tempfile.TemporaryDirectory(prefix="portal-load-") as tmp, LoadDatabase("portal_load") as db:
         workdir = Path(tmp)
         env, accounts, password, content = setup(db, workdir, args)
@@ -310,6 +310,9 @@ def run(args) -> int:
                     probe.get("GET /healthz (after)", "/healthz")
                 after = probe_recorder.outcomes()
             server_log = (workdir / "gunicorn.log").read_text(errors="replace")
+            if args.keep_log:
+                Path(args.keep_log).parent.mkdir(parents=True, exist_ok=True)
+                Path(args.keep_log).write_text(server_log, encoding="utf-8")
         checks = verify(db, writes)
         workers_restarted = server_log.count("Booting worker") - args.workers
 
@@ -377,7 +380,9 @@ def parse_args(argv=None):
                         help="fault (a): restart PostgreSQL this many seconds into the run")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--markdown", help="also write the report to this file")
+    parser.add_argument("--keep-log", metavar="FILE", help="keep gunicorn's log here")
     args = parser.parse_args(argv)
+    args.command = "bench/load.py " + " ".join(sys.argv[1:] if argv is None else argv)
     if not 1 <= args.duration <= 600:
         parser.error("--duration must be between 1 and 600 s")
     return args

@@ -7,6 +7,7 @@ import time
 import uuid
 
 from flask import g, request
+from sqlalchemy import inspect
 
 
 class JsonFormatter(logging.Formatter):
@@ -41,10 +42,10 @@ def configure_logging(app) -> None:
         if request.endpoint == "static":
             return response
         duration = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-        # Only a user the request has loaded: loading one here would query the database again, and
-        # fail the response when the database is what just failed.
-        user = g.get("_login_user")
-        user_id = user.get_id().split(":")[0] if user is not None and user.is_authenticated else None
+        # The id of a user the request has loaded, read without touching the database: loading or
+        # refreshing one here would fail the response when the database is what just failed.
+        state = inspect(g.get("_login_user"), raiseerr=False)
+        user_id = str(state.identity[0]) if state is not None and state.identity else None
         app.logger.info("%s %s %s", request.method, request.path, response.status_code, extra={"fields": {
             "request_id": g.get("request_id"), "method": request.method, "path": request.path,
             "status": response.status_code, "duration_ms": round(duration, 1), "user_id": user_id}})
