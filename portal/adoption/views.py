@@ -146,9 +146,13 @@ def routine(slug: str):
 @requires("adoption.dashboard")
 def evidence(slug: str):
     document = services.get_routine(slug)
-    form = DateForm(request.args)
-    if not form.validate():
-        return render_template("adoption/evidence.html", document=document, evidence=None, form=form), 400
+    if "datum" not in request.args:
+        # Opened from a link: the state today, with the date ready to change.
+        form = DateForm(formdata=None, datum=date.today())
+    else:
+        form = DateForm(request.args)
+        if not form.validate():
+            return render_template("adoption/evidence.html", document=document, evidence=None, form=form), 400
     return render_template("adoption/evidence.html", document=document, form=form,
                            evidence=services.evidence_at(current_user, document, form.datum.data))
 

@@ -171,3 +171,12 @@ def test_evidence_and_export_refuse_bad_dates(client, login_as, routine):
         assert response.status_code == 400, value
     response = client.get("/inforande/export.csv?datum=igår")
     assert response.status_code == 400 and "ÅÅÅÅ-MM-DD" in response.get_data(as_text=True)
+
+
+def test_evidence_without_a_date_shows_today(client, login_as, routine):
+    login_as("admin")
+    response = client.get("/inforande/rutin/orosanmalan/per-datum")
+    page = response.get_data(as_text=True)
+    today = date.today().isoformat()
+    assert response.status_code == 200
+    assert f'value="{today}"' in page and f"Den {today} gällde" in page
