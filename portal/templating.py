@@ -1,7 +1,7 @@
-"""Template globals and filters: the policy's `can`, Swedish dates."""
+"""Template globals and filters: the policy's `can`, the main navigation, Swedish dates."""
 from datetime import date, datetime
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user
 
 from portal import policy
@@ -26,7 +26,36 @@ def long_date(value) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+# The main navigation: (endpoint, label, the action that shows it, prefixes of the endpoints it covers).
+# A page that is not itself a navigation target marks the entry it belongs under.
+NAVIGATION = [
+    ("handbook.tree", "Handbok", "document.read", ("handbook.",)),
+    ("search.results", "Sök", "document.read", ("search.results",)),
+    ("adoption.my_unit", "Min enhet", "adoption.act", ("adoption.unit_routine",)),
+    ("adoption.dashboard", "Införande", "adoption.dashboard", ("adoption.",)),
+    ("handbook.editor_overview", "Redaktör", "editor.tools", ("search.synonym",)),
+    ("admin.index", "Administration", "admin.access", ("admin.", "api_tokens.")),
+]
+
+
+def navigation() -> list[tuple[str, str, str | None]]:
+    """The entries this user may use, each with its aria-current value: "page" on the entry's own
+    page, "true" on a page under it, None elsewhere. At most one entry is marked."""
+    entries = [(endpoint, label, covers) for endpoint, label, action, covers in NAVIGATION
+               if endpoint in current_app.view_functions and policy.can(current_user, action)]
+    here = request.endpoint or ""
+    marked = next((endpoint for endpoint, _, _ in entries if endpoint == here), None)
+    if marked is None:
+        # The most specific prefix wins: adoption.unit_routine is under "Min enhet", not "Införande".
+        candidates = [(len(prefix), endpoint) for endpoint, _, covers in entries for prefix in covers
+                      if here.startswith(prefix)]
+        marked = max(candidates)[1] if candidates else None
+    return [(endpoint, label, ("page" if endpoint == here else "true") if endpoint == marked else None)
+            for endpoint, label, _ in entries]
+
+
 def register_template_helpers(app) -> None:
+    app.jinja_env.globals["navigation"] = navigation
     app.jinja_env.globals["can"] = lambda action, obj=None: policy.can(current_user, action, obj)
     # Navigation links appear as their domain's blueprint lands.
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in current_app.view_functions
