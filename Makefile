@@ -7,7 +7,7 @@ PORT ?= 5000
 
 WORKERS ?= 4
 
-.PHONY: run test install setup serve clean
+.PHONY: run test install setup serve clean browser-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,17 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+
+# axe-core for the accessibility checks of the browser tests (tests/browser), from npm at the
+# version pinned in package-lock.json. Without npm the tests that need it say so and skip.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+browser-tools:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.installed \
+	  || echo "npm ci failed: axe-core is missing, the accessibility tests will say they were skipped"; \
+	else echo "npm not found: axe-core is not installed, the accessibility tests will say they were skipped"; fi
 
 instance/secret_key:
 	mkdir -p instance
@@ -45,8 +56,10 @@ serve: install instance/secret_key
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
 	  --forwarded-allow-ips="$${FORWARDED_ALLOW_IPS:-127.0.0.1}" wsgi:app
 
-test: install
+# Browser tests (Playwright + Debian's Chromium) run when /usr/bin/chromium exists and are skipped,
+# with the reason in the summary, when it does not.
+test: install browser-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

@@ -4,6 +4,7 @@ Without TEST_DATABASE_URL each test gets its own SQLite file. With it (PostgreSQ
 is created once per run and every table is truncated after each test.
 """
 import contextvars
+from contextlib import contextmanager
 import os
 import secrets
 import uuid
@@ -159,19 +160,43 @@ def table_snapshot() -> dict:
             for table in db.metadata.sorted_tables}
 
 
-@pytest.fixture
-def empty_database_url(tmp_path):
-    """A URL of a new, empty database of the same kind as the test database."""
+@contextmanager
+def new_database(prefix: str, tmp_dir):
+    """A URL of a new, empty database of the same kind as the test database, dropped afterwards:
+    a SQLite file in tmp_dir, or a database of its own on the PostgreSQL server."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        yield f"sqlite:///{tmp_dir / (prefix + '.sqlite')}"
         return
     url = make_url(base)
-    name = f"mig_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    with new_database("mig", tmp_path) as url:
+        yield url
+
+
+def _browser_line() -> str:
+    from tests.browser.helpers import CHROMIUM, browser_unavailable
+
+    reason = browser_unavailable()
+    return f"browser tests: SKIPPED – {reason}" if reason else f"browser tests: run with {CHROMIUM}"
+
+
+def pytest_report_header(config):
+    return _browser_line()
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(_browser_line())

@@ -11,15 +11,11 @@ same form, sent by an allowed role, must change something (test_permitted_change
 GETs and refused requests share one database per run (each checks that it changed nothing, so they
 cannot disturb each other); allowed POSTs each get a fresh one.
 """
-import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import url_for
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from config import TestConfig
 from portal import create_app
@@ -30,7 +26,7 @@ from portal.handbook import services as handbook
 from portal.org import services as org
 from portal.policy import SystemActor
 from portal.search import services as search
-from tests.conftest import PASSWORD, POSTGRES_URL, PortalClient, table_snapshot
+from tests.conftest import PASSWORD, PortalClient, new_database, table_snapshot
 from tests.handbook.conftest import ROUTINE_BODY
 
 # --- Roles ------------------------------------------------------------------------------------------
@@ -287,31 +283,12 @@ def _log_in(client, role):
         assert response.status_code == 302, f"could not log in as {role}"
 
 
-@contextmanager
-def _separate_database(directory):
-    """A database for the shared world, apart from the per-test one (which PostgreSQL truncates)."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{directory / 'matrix.sqlite'}"
-        return
-    url = make_url(POSTGRES_URL)
-    name = f"matrix_{uuid.uuid4().hex[:12]}"
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-
-
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
     """One app and world for every request that must not change anything (GETs, refused POSTs):
     each such case checks that the database is unchanged afterwards, so they can share it."""
     directory = tmp_path_factory.mktemp("matrix")
-    with _separate_database(directory) as url:
+    with new_database("matrix", directory) as url:
         class Config(TestConfig):
             SQLALCHEMY_DATABASE_URI = url
             SEARCH_INDEX_DIR = str(directory / "sokindex")
