@@ -127,3 +127,12 @@ def test_login_without_csrf_token_is_refused(client, make_user):
     assert response.status_code == 400
     assert "säkerhetstoken" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
+
+
+def test_login_and_password_fields_say_their_purpose(client, login_as):
+    """WCAG 1.3.5: browsers and password managers can fill the user's own credentials."""
+    page = client.get("/logga-in").get_data(as_text=True)
+    assert 'autocomplete="username"' in page and 'autocomplete="current-password"' in page
+    login_as("reader")
+    page = client.get("/konto").get_data(as_text=True)
+    assert page.count('autocomplete="new-password"') == 2 and 'autocomplete="current-password"' in page

@@ -167,7 +167,7 @@ def page(page, live_server):
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error" and message.text.startswith("Refused to") else None)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
     page.on("request", lambda request: problems.append(f"external request: {request.url}")
             if not request.url.startswith((live_server.url, "data:", "about:")) else None)
     yield page
