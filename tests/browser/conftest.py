@@ -31,7 +31,8 @@ from portal.handbook import services as handbook
 from portal.org.models import Unit
 from portal.policy import SystemActor
 from portal.search.services import rebuild_index
-from tests.browser.helpers import ACCOUNTS, CHROMIUM, DEMO_PASSWORD, DESKTOP, ROOT, browser_unavailable
+from tests.browser.helpers import (ACCOUNTS, CHROMIUM, DEMO_PASSWORD, DESKTOP, ROOT, browser_unavailable,
+                                   log_in)
 from tests.conftest import new_database
 
 
@@ -149,13 +150,7 @@ def no_server_errors(request, live_server):
 @pytest.fixture
 def login(page, live_server):
     def do(role: str, target=None):
-        target = target or page
-        target.goto(live_server("/logga-in"))
-        target.get_by_label("E-postadress").fill(ACCOUNTS[role])
-        target.get_by_label("Lösenord").fill(DEMO_PASSWORD)
-        target.get_by_role("button", name="Logga in").click()
-        target.wait_for_url(lambda url: "/logga-in" not in url)
-        return target
+        return log_in(target or page, live_server.url, role)
 
     return do
 

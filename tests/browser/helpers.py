@@ -33,6 +33,16 @@ def browser_unavailable() -> str | None:
     return None
 
 
+def log_in(page, url: str, who: str, password: str = DEMO_PASSWORD):
+    """Log in through the form; `who` is a role of ACCOUNTS or an e-mail address."""
+    page.goto(url + "/logga-in")
+    page.get_by_label("E-postadress").fill(ACCOUNTS.get(who, who))
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(lambda address: "/logga-in" not in address)
+    return page
+
+
 def tab_to(page, selector: str, limit: int = 80) -> int:
     """Press Tab until the element matching `selector` has focus; the number of presses."""
     target = page.locator(selector).first

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.extensions import db
 from portal.org.models import Unit
-from tests.browser.helpers import ACCOUNTS, DEMO_PASSWORD, PHONE, axe_violations
+from tests.browser.helpers import ACCOUNTS, PHONE, axe_violations, log_in
 
 
 def ids(live_server) -> dict:
@@ -63,11 +63,7 @@ def test_every_main_page_has_no_serious_axe_violation(browser, live_server, role
     context = browser.new_context(bypass_csp=True, locale="sv-SE")
     page = context.new_page()
     if role != "anonymous":
-        page.goto(live_server("/logga-in"))
-        page.get_by_label("E-postadress").fill(ACCOUNTS[role])
-        page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Logga in").click()
-        page.wait_for_url(lambda url: "/logga-in" not in url)
+        log_in(page, live_server.url, role)
     found, structure = {}, {}
     for path in pages_for(role, ids(live_server)):
         response = page.goto(live_server(path))
@@ -95,11 +91,7 @@ def test_every_main_page_has_no_serious_axe_violation(browser, live_server, role
 
 def test_phone_width_pages_have_no_serious_axe_violation(browser, live_server):
     context = browser.new_context(bypass_csp=True, locale="sv-SE", viewport=PHONE)
-    page = context.new_page()
-    page.goto(live_server("/logga-in"))
-    page.get_by_label("E-postadress").fill(ACCOUNTS["unit_head"])
-    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
+    page = log_in(context.new_page(), live_server.url, "unit_head")
     found = {}
     for path in ["/", "/handbok/orosanmalan", "/min-enhet", "/sok?q=sip", "/inforande"]:
         page.goto(live_server(path))
@@ -117,9 +109,7 @@ def test_pages_with_form_errors_have_no_serious_axe_violation(browser, live_serv
     page.get_by_role("button", name="Logga in").click()  # both fields empty
     assert page.get_by_label("E-postadress").get_attribute("aria-invalid") == "true"
     assert axe_violations(page) == []
-    page.get_by_label("E-postadress").fill(ACCOUNTS["editor"])
-    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
+    log_in(page, live_server.url, "editor")
     page.goto(live_server("/handbok/ny"))
     page.get_by_role("button", name="Skapa").click()
     assert page.get_by_label("Rubrik").get_attribute("aria-invalid") == "true"

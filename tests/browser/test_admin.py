@@ -3,16 +3,9 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import focus_is_visible, tab_to
+from tests.browser.helpers import focus_is_visible, log_in, tab_to
 
 NEW_PASSWORD = "nytt-konto-losen-1"
-
-
-def log_in_as(page, live_server, email, password):
-    page.goto(live_server("/logga-in"))
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(password)
-    page.get_by_role("button", name="Logga in").click()
 
 
 def test_create_user_grant_unit_head_and_the_user_can_act(page, live_server, login, browser):
@@ -39,7 +32,7 @@ def test_create_user_grant_unit_head_and_the_user_can_act(page, live_server, log
     # The new person logs in (in a browser of their own) and finds their unit's checklist.
     other = browser.new_context(locale="sv-SE")
     theirs = other.new_page()
-    log_in_as(theirs, live_server, "ny.rektor@exempel.se", NEW_PASSWORD)
+    log_in(theirs, live_server.url, "ny.rektor@exempel.se", NEW_PASSWORD)
     theirs.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Min enhet").click()
     expect(theirs.get_by_role("heading", level=1)).to_have_text("Min enhet: Tallbergets skola")
     other.close()

@@ -3,7 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import focus_is_visible, tab_to
+from tests.browser.helpers import axe_violations, focus_is_visible, log_in, tab_to
 
 
 def test_edit_preview_publish_and_compare(page, live_server, login):
@@ -40,13 +40,7 @@ def test_edit_preview_publish_and_compare(page, live_server, login):
 
 def test_preview_button_works_without_javascript(browser, live_server):
     context = browser.new_context(java_script_enabled=False, locale="sv-SE")
-    page = context.new_page()
-    from tests.browser.helpers import ACCOUNTS, DEMO_PASSWORD
-
-    page.goto(live_server("/logga-in"))
-    page.get_by_label("E-postadress").fill(ACCOUNTS["editor"])
-    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
+    page = log_in(context.new_page(), live_server.url, "editor")
     page.goto(live_server("/handbok/sams/redigera"))
     page.get_by_label("Text (Markdown)").fill("## Förhandsrubrik\n\nText med *kursiv* stil.")
     page.get_by_role("button", name="Förhandsgranska").click()
@@ -107,3 +101,35 @@ def test_keyboard_only_publish(page, live_server, login):
     page.keyboard.press("Enter")
     expect(page).to_have_url(live_server("/handbok/om-handboken"))
     expect(page.get_by_text("Tangentbordsrad.")).to_be_visible()
+
+
+def test_two_editors_at_once_get_a_conflict_page_and_lose_nothing(page, live_server, login, browser):
+    login("editor")
+    page.goto(live_server("/handbok/placerade-barn/redigera"))
+    other = browser.new_context(bypass_csp=True, locale="sv-SE")  # bypass: axe runs on the conflict page
+    theirs = login("admin", other.new_page())
+    theirs.goto(live_server("/handbok/placerade-barn/redigera"))
+
+    body = page.get_by_label("Text (Markdown)")
+    body.fill(body.input_value() + "\n\nRedaktörens stycke.\n")
+    page.get_by_role("button", name="Spara utkast").click()
+    expect(page.get_by_role("status")).to_contain_text("Utkastet är sparat")
+
+    their_body = theirs.get_by_label("Text (Markdown)")
+    their_body.fill(their_body.input_value() + "\n\nAdministratörens stycke.\n")
+    theirs.get_by_role("button", name="Spara utkast").click()
+    expect(theirs.get_by_role("heading", level=1)).to_have_text("Någon annan har ändrat dokumentet")
+    expect(theirs.get_by_label(re.compile(r"^Text i version"))).to_have_value(re.compile("Redaktörens stycke."))
+    expect(theirs.get_by_label("Din text (skrivskyddad kopia)")).to_have_value(re.compile("Administratörens stycke."))
+    assert axe_violations(theirs) == []
+
+    # The merge box holds one's own text; the editor's paragraph is copied over from the other box.
+    merged = theirs.get_by_label("Text (Markdown)")
+    other_text = theirs.get_by_label(re.compile(r"^Text i version")).input_value()
+    merged.fill(other_text.rstrip() + "\n\nAdministratörens stycke.\n")
+    theirs.get_by_role("button", name="Spara sammanslagen text som utkast").click()
+    expect(theirs.get_by_role("status")).to_contain_text("Utkastet är sparat")
+    other.close()
+    page.goto(live_server("/handbok/placerade-barn/utkast"))
+    expect(page.locator("main")).to_contain_text("Redaktörens stycke.")
+    expect(page.locator("main")).to_contain_text("Administratörens stycke.")

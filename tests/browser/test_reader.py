@@ -1,9 +1,10 @@
 """A worried teacher finds the orosanmälan routine: from the start page, by search, by suggestion."""
 import re
+import subprocess
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import focus_is_visible, tab_to
+from tests.browser.helpers import CHROMIUM, focus_is_visible, log_in, tab_to
 
 
 def test_start_page_reaches_orosanmalan_in_one_click(page, live_server, login):
@@ -91,13 +92,7 @@ def test_keyboard_only_search(page, live_server, login):
 
 def test_reading_and_searching_work_without_javascript(browser, live_server):
     context = browser.new_context(java_script_enabled=False, locale="sv-SE")
-    page = context.new_page()
-    page.goto(live_server("/logga-in"))
-    page.get_by_label("E-postadress").fill("lasare@exempel.se")
-    from tests.browser.helpers import DEMO_PASSWORD
-
-    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
+    page = log_in(context.new_page(), live_server.url, "reader")
     page.get_by_role("search").get_by_label("Sök i handboken").fill("sekretess")
     page.get_by_role("search").get_by_role("button", name="Sök").click()
     expect(page.locator("ol#sokresultat > li").first.get_by_role("link").first) \
@@ -115,3 +110,8 @@ def test_phone_width_has_no_sideways_scrolling(page, live_server, login):
         page.goto(live_server(path))
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than a 360px phone"
+
+
+def test_the_browser_is_debians_chromium(browser):
+    printed = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=30).stdout
+    assert browser.version and browser.version in printed
