@@ -19,6 +19,7 @@ def test_edit_preview_publish_and_compare(page, live_server, login):
     preview = page.locator("#preview-output")
     expect(preview.locator("strong", has_text="Webbtestord")).to_be_visible()
     expect(preview).not_to_contain_text("**Webbtestord**")
+    previewed = preview.inner_html()
 
     page.get_by_label("Ändringsnotering").fill("Lade till ordet Webbtestord.")
     page.get_by_label(re.compile("^Språklig ändring")).check()
@@ -26,7 +27,9 @@ def test_edit_preview_publish_and_compare(page, live_server, login):
 
     expect(page).to_have_url(live_server("/handbok/ordlista"))
     expect(page.get_by_role("status")).to_contain_text("är publicerad")
-    expect(page.locator("article, main").locator("strong", has_text="Webbtestord").first).to_be_visible()
+    expect(page.locator("article .prose strong", has_text="Webbtestord")).to_be_visible()
+    # The preview was exactly the page readers now see.
+    assert page.locator("article .prose").inner_html() == previewed
 
     page.get_by_role("link", name="Historik").first.click()
     newest = page.locator("table tbody tr").first
