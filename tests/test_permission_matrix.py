@@ -121,6 +121,7 @@ EXPECTATIONS: dict[str, dict[str, frozenset]] = {
     "admin.user_enable": {"POST": ADMINS},
     "admin.user_password": {"POST": ADMINS},
     "admin.organisation": {"GET": ADMINS, "POST": ADMINS},
+    "admin.department_edit": {"GET": ADMINS, "POST": ADMINS},
     "admin.unit_edit": {"GET": ADMINS, "POST": ADMINS},
     "admin.audit_log": {"GET": ADMINS},
     "api_tokens.manage": {"GET": ADMINS, "POST": ADMINS},
@@ -155,7 +156,7 @@ PARAM_OVERRIDES = {
     "search.synonym_version": {"number": "synonym_version"},
 }
 DEFAULT_PARAMS = {"slug": "slug", "unit_id": "unit_id", "user_id": "user_id", "token_id": "token_id",
-                  "number": 1, "index": 0}
+                  "department_id": "school_dept_id", "number": 1, "index": 0}
 
 QUERIES = {
     "handbook.compare": {"fran": "1", "till": "2"},
@@ -190,6 +191,7 @@ FORMS = {
                                       "losenord-confirm": "ett-nytt-losenord-1"},
     "admin.organisation": lambda w: {"forvaltning-name": "Miljöförvaltningen"},
     "admin.unit_edit": lambda w: {"name": "Ekbackens nya skola", "kind": "skola", "active": "y"},
+    "admin.department_edit": lambda w: {"name": "Utbildningsförvaltningen"},
     "api_tokens.manage": lambda w: {"name": "Rapportverktyg"},
 }
 # Where a role's own form differs: an editor creates documents in the department they edit for.

@@ -238,6 +238,25 @@ def organisation():
                            department_form=department_form, unit_form=unit_form), status
 
 
+@bp.route("/organisation/forvaltning/<int:department_id>", methods=["GET", "POST"])
+@requires("admin.access")
+def department_edit(department_id: int):
+    department = org.get_department(department_id)
+    form = DepartmentEditForm(data={"name": department.name} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        old = department.name
+        try:
+            org.rename_department(current_user, department, form.name.data)
+        except ValidationError as error:
+            apply_error(form, error)
+        else:
+            if department.name != old:
+                flash(f"{old} heter nu {department.name}.", "success")
+            return redirect(url_for("admin.organisation"))
+    return render_template("admin/department_edit.html", department=department, form=form), \
+        400 if form.errors else 200
+
+
 @bp.route("/organisation/enhet/<int:unit_id>", methods=["GET", "POST"])
 @requires("admin.access")
 def unit_edit(unit_id: int):
