@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal import audit
@@ -159,17 +160,21 @@ def rename_department(actor, department: Department, name: str) -> None:
                   if d.id != department.id and d.name.casefold() == name.casefold()), None)
     if taken is not None:
         raise ValidationError(f"Det finns redan en förvaltning som heter ”{taken.name}”.", field="name")
-    for former in list(department.former_names):
-        if former.name == name:  # renamed back: the name is current again
-            department.former_names.remove(former)
-    db.session.flush()  # delete the former name before it is taken again as the current name
-    department.former_names.append(DepartmentFormerName(name=old))
-    department.name = name
     # The search index stores each document's owner by name: let every index catch up.
     owned = list(db.session.scalars(select(Document.id).where(Document.department_id == department.id)))
-    db.session.add_all(DocumentChange(document_id=document_id) for document_id in owned)
-    audit.record(actor, "department.updated", department, f"Namn: {old} → {name}")
-    db.session.commit()
+    try:
+        for former in list(department.former_names):
+            if former.name == name:  # renamed back: the name is current again
+                department.former_names.remove(former)
+        department.former_names.append(DepartmentFormerName(name=old))
+        department.name = name
+        db.session.add_all(DocumentChange(document_id=document_id) for document_id in owned)
+        audit.record(actor, "department.updated", department, f"Namn: {old} → {name}")
+        db.session.commit()
+    except IntegrityError:  # someone else took the name between the check and the commit
+        db.session.rollback()
+        raise ValidationError(f"Namnet ”{name}” har just tagits av en annan förvaltning. Välj ett annat namn.",
+                              field="name") from None
     if owned:
         from portal.handbook.services import document_changed  # handbook's services import these
 
