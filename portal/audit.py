@@ -17,6 +17,7 @@ ACTIONS = {
     "user.disabled": "Användare inaktiverad",
     "user.enabled": "Användare aktiverad",
     "user.updated": "Användare ändrad",
+    "user.password_set": "Nytt lösenord satt",
     "user.role_granted": "Roll tilldelad",
     "user.role_revoked": "Roll borttagen",
     "user.scope_changed": "Behörighetsomfång ändrat",

@@ -48,7 +48,33 @@ def _deferred_columns(table) -> list[str]:
             if fk.constraint.use_alter or fk.column.table is table]
 
 
+def _begin_snapshot() -> None:
+    """Start the transaction every read of the backup runs in, so the copy is one consistent
+    moment even while the portal is in use: without it each table would be read as it is when its
+    turn comes, and a unit added meanwhile could appear without its department.
+
+    PostgreSQL: REPEATABLE READ, READ ONLY (a snapshot; its default READ COMMITTED sees every commit
+    between statements). SQLite: an explicit BEGIN, because the driver starts transactions only
+    before writes; in WAL mode (portal/extensions.py) the read transaction is a snapshot that does
+    not block writers.
+    """
+    db.session.rollback()  # whatever came before must not be part of the snapshot
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ",
+                                                 "postgresql_readonly": True})
+    elif db.engine.dialect.name == "sqlite":
+        db.session.execute(text("BEGIN"))
+
+
 def backup(directory: Path) -> dict[str, int]:
+    _begin_snapshot()
+    try:
+        return _write_backup(directory)
+    finally:
+        db.session.rollback()  # read only: end the snapshot, give the connection back as it was
+
+
+def _write_backup(directory: Path) -> dict[str, int]:
     from portal.content.services import export_directory
 
     directory.mkdir(parents=True, exist_ok=True)

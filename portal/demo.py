@@ -44,7 +44,8 @@ ACCOUNTS = [
     ("fritidsledare@exempel.se", "Frej Fritidsson", "Fritidsledare", "Fritidsgården Navet", "reader", []),
     ("socialsekreterare@exempel.se", "Sam Socialsson", "Socialsekreterare",
      "Mottagningsgruppen barn och unga", "reader", []),
-    ("forskolechef@exempel.se", "Fabian Förskolechefsson", "Förskolechef", "Förskolan Solrosen",
+    # The head of a förskola is its rektor; the address stays, as the account's login name.
+    ("forskolechef@exempel.se", "Fabian Förskolerektorsson", "Rektor förskola", "Förskolan Solrosen",
      "unit_head", ["Förskolan Solrosen", "Förskolan Myran"]),
     ("enhetschef.fritid@exempel.se", "Elin Enhetschefsson", "Enhetschef fritidsgårdar",
      "Fritidsgården Navet", "unit_head", ["Fritidsgården Navet", "Fritidsgården Kupolen"]),
@@ -78,6 +79,8 @@ def load_demo(password: str) -> dict:
             created["users"] += 1
         else:
             accounts.set_password(ACTOR, user, password)
+            # A reload brings an older demo's names and titles up to date (e.g. no "förskolechef").
+            accounts.update_profile(ACTOR, user, name=name, title=title, unit=units.get(unit_name))
         if role == "unit_head":
             accounts.grant_role(ACTOR, user, role, units=[units[n] for n in scope])
         elif role == "editor":

@@ -1,7 +1,7 @@
 """Imports every domain's tables so that metadata (and Alembic) sees the whole schema."""
 from portal.audit import AuditEvent  # noqa: F401
 from portal.auth.models import LoginThrottle, RoleGrant, User  # noqa: F401
-from portal.org.models import Department, Unit  # noqa: F401
+from portal.org.models import Department, DepartmentFormerName, Unit  # noqa: F401
 from portal.handbook.models import Document, DocumentChange, Revision, RevisionLink, SlugRedirect  # noqa: F401
 from portal.adoption.models import Adoption, AdoptionDeadline, Confirmation, ItemProgress  # noqa: F401
 from portal.api.models import ApiToken  # noqa: F401

@@ -91,8 +91,9 @@ RULES = {
     "adoption.set_deadline": _edits_for,
     # Own account
     "account.change_password": lambda user, obj: True,
-    # Administration
+    # Administration (only administrators, who pass every rule in `can`)
     "admin.access": lambda user, obj: False,
+    "user.set_password": lambda user, obj: False,
 }
 
 

@@ -4,7 +4,10 @@ from flask import request
 
 from portal.errors import error_response
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; font-src 'self'; "
+# img-src 'self' only: no external images (an intranet may have no internet, and they would tell
+# another site who reads what) and no data: images, which the Markdown renderer refuses as well
+# (portal/handbook/markdown.py turns external images into links). See docs/security.md.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 

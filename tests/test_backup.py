@@ -1,7 +1,13 @@
 """Backup and restore: a round-trip through `flask backup` and `flask restore` brings back every row."""
+import json
+import re
+
+from sqlalchemy import create_engine, event, select
+
 from config import TestConfig
 from portal import create_app
 from portal.extensions import db
+from portal.org.models import Department, Unit
 from tests.adoption.conftest import META
 from tests.conftest import table_snapshot
 from tests.handbook.conftest import make_document, system  # noqa: F401  (fixtures)
@@ -73,3 +79,50 @@ def test_restore_refuses_a_directory_that_is_no_backup(app, tmp_path):
     (tmp_path / "tom").mkdir()
     result = app.test_cli_runner().invoke(args=["restore", str(tmp_path / "tom")])
     assert result.exit_code != 0 and "ingen säkerhetskopia" in result.output
+
+
+def _jsonl(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_backup_is_one_snapshot_while_others_write(app, organisation, tmp_path):
+    """A department and its unit committed by someone else after the backup has read the
+    departments, but before it reads the units: the copy has neither (one consistent moment), not
+    a unit whose department is missing, which restore would refuse."""
+    other = create_engine(db.engine.url)
+    seen = {}
+
+    def write_meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if seen or not re.search(r"\bFROM departments\b", statement):
+            return
+        if conn.dialect.name == "postgresql":
+            seen["isolation"] = conn.exec_driver_sql("SHOW transaction_isolation").scalar()
+            seen["read_only"] = conn.exec_driver_sql("SHOW transaction_read_only").scalar()
+        else:
+            seen["read"] = True
+        with other.begin() as writer:
+            department_id = writer.execute(Department.__table__.insert().values(
+                code="miljo", name="Miljöförvaltningen")).inserted_primary_key[0]
+            writer.execute(Unit.__table__.insert().values(department_id=department_id, name="Miljöenheten",
+                                                          kind="annan"))
+
+    event.listen(db.engine, "after_cursor_execute", write_meanwhile)
+    try:
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "kopia")])
+    finally:
+        event.remove(db.engine, "after_cursor_execute", write_meanwhile)
+        other.dispose()
+    assert result.exit_code == 0, result.output
+    assert seen, "the backup never read the departments"
+    if db.engine.dialect.name == "postgresql":
+        assert (seen["isolation"], seen["read_only"]) == ("repeatable read", "on")
+    departments = _jsonl(tmp_path / "kopia" / "databas" / "departments.jsonl")
+    units = _jsonl(tmp_path / "kopia" / "databas" / "units.jsonl")
+    assert sorted(d["name"] for d in departments) == ["Bildningsförvaltningen", "Socialförvaltningen"]
+    assert sorted(u["name"] for u in units) == ["Ekbackens skola", "Mottagningsgruppen", "Sjöängsskolan"]
+    manifest = json.loads((tmp_path / "kopia" / "backup.json").read_text(encoding="utf-8"))
+    assert (manifest["tables"]["departments"], manifest["tables"]["units"]) == (2, 3)
+    # The write itself went through: the backup blocked nobody.
+    db.session.expire_all()
+    added = db.session.scalars(select(Unit).where(Unit.name == "Miljöenheten")).one()
+    assert added.department.name == "Miljöförvaltningen"

@@ -114,3 +114,22 @@ def test_loading_beside_an_existing_organisation_adds_only_what_is_missing(load,
     output = load()
     assert output.startswith("Exempelkommun: 1 förvaltningar, 10 enheter och 11 konton skapade.")
     assert db.session.scalar(select(func.count()).select_from(Unit).where(Unit.name == "Ekbackens skola")) == 1
+
+
+def test_no_demo_account_has_the_obsolete_title_forskolechef(load):
+    load()
+    titles = {(u.email, u.name, u.title) for u in db.session.scalars(select(User))}
+    assert ("forskolechef@exempel.se", "Fabian Förskolerektorsson", "Rektor förskola") in titles
+    assert not [t for t in titles if "förskolechef" in f"{t[1]} {t[2]}".lower()]
+
+
+def test_loading_again_brings_an_older_demos_names_and_titles_up_to_date(load):
+    from portal.auth import services as accounts
+
+    load()
+    user = db.session.scalar(select(User).where(User.email == "forskolechef@exempel.se"))
+    accounts.update_profile("test", user, name="Fabian Förskolechefsson", title="Förskolechef", unit=user.unit)
+    load()
+    user = db.session.scalar(select(User).where(User.email == "forskolechef@exempel.se"))
+    assert (user.name, user.title, user.unit.name) == ("Fabian Förskolerektorsson", "Rektor förskola",
+                                                       "Förskolan Solrosen")

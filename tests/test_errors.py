@@ -125,6 +125,7 @@ def test_api_500_is_json_and_hides_the_cause(app, client, login_as, monkeypatch)
 # --- Unknown ids in URLs ---------------------------------------------------------------------------
 
 UNKNOWN = {"slug": "finns-inte", "unit_id": 2**31 - 1, "user_id": 2**31 - 1, "token_id": 2**31 - 1,
+           "department_id": 2**31 - 1,
            "number": 2**31 - 1, "index": 2**31 - 1}
 UNKNOWN_CASES = [pytest.param(endpoint, method, args, arg, id=f"{method}-{endpoint}-{arg}")
                  for endpoint, method, args in ROUTES for arg in args]

@@ -115,7 +115,9 @@ EXPECTATIONS: dict[str, dict[str, frozenset]] = {
     "admin.user_scope": {"POST": ADMINS},
     "admin.user_disable": {"POST": ADMINS},
     "admin.user_enable": {"POST": ADMINS},
+    "admin.user_password": {"POST": ADMINS},
     "admin.organisation": {"GET": ADMINS, "POST": ADMINS},
+    "admin.department_edit": {"GET": ADMINS, "POST": ADMINS},
     "admin.unit_edit": {"GET": ADMINS, "POST": ADMINS},
     "admin.audit_log": {"GET": ADMINS},
     "api_tokens.manage": {"GET": ADMINS, "POST": ADMINS},
@@ -150,7 +152,7 @@ PARAM_OVERRIDES = {
     "search.synonym_version": {"number": "synonym_version"},
 }
 DEFAULT_PARAMS = {"slug": "slug", "unit_id": "unit_id", "user_id": "user_id", "token_id": "token_id",
-                  "number": 1, "index": 0}
+                  "department_id": "school_dept_id", "number": 1, "index": 0}
 
 QUERIES = {
     "handbook.compare": {"fran": "1", "till": "2"},
@@ -181,8 +183,11 @@ FORMS = {
     "admin.user_grant": lambda w: {"roll-role": "admin"},
     "admin.user_revoke": lambda w: {"bort-role": "editor"},
     "admin.user_scope": lambda w: {"omfang-departments": [str(w.school_dept_id), str(w.social_dept_id)]},
+    "admin.user_password": lambda w: {"losenord-password": "ett-nytt-losenord-1",
+                                      "losenord-confirm": "ett-nytt-losenord-1"},
     "admin.organisation": lambda w: {"forvaltning-name": "Miljöförvaltningen"},
     "admin.unit_edit": lambda w: {"name": "Ekbackens nya skola", "kind": "skola", "active": "y"},
+    "admin.department_edit": lambda w: {"name": "Utbildningsförvaltningen"},
     "api_tokens.manage": lambda w: {"name": "Rapportverktyg"},
 }
 # Where a role's own form differs: an editor creates documents in the department they edit for.

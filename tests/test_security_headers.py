@@ -11,6 +11,9 @@ def test_html_pages_carry_a_strict_csp_and_no_inline_code(client, login_as, make
         response = client.get(url)
         csp = response.headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "style-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        # Images from the portal only: no external ones (no internet, no read receipts to other
+        # sites) and no data: (the Markdown renderer refuses those too).
+        assert "img-src 'self';" in csp and "https:" not in csp and "data:" not in csp
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"

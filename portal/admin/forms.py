@@ -1,7 +1,7 @@
 """Forms of the administration pages."""
 from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField,
-                     SelectMultipleField, StringField)
-from wtforms.validators import DataRequired, Length, Optional
+                     SelectMultipleField, StringField, SubmitField)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.auth.models import GRANTABLE_ROLES, ROLES
 from portal.forms import Form
@@ -43,6 +43,30 @@ class ScopeForm(Form):
     departments = SelectMultipleField("Förvaltningar som redaktören arbetar för", coerce=int)
 
 
+class PasswordResetForm(Form):
+    """A new password the administrator types (twice), or one the portal generates ("generate")."""
+
+    # new-password: browsers must not fill in the administrator's own saved password here.
+    password = PasswordField("Nytt lösenord", render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Upprepa det nya lösenordet", render_kw={"autocomplete": "new-password"})
+    save = SubmitField("Sätt lösenordet")
+    generate = SubmitField("Skapa ett slumpat lösenord")
+
+    def validate_password(self, field):
+        if self.generate.data:
+            return
+        if not field.data:
+            raise ValidationError("Ange ett nytt lösenord, eller skapa ett slumpat.")
+        if not 10 <= len(field.data) <= 1000:
+            raise ValidationError("Lösenordet måste ha 10–1000 tecken.")
+
+    def validate_confirm(self, field):
+        if self.generate.data or not self.password.data:
+            return
+        if field.data != self.password.data:
+            raise ValidationError("Lösenorden är inte lika. Skriv samma lösenord i båda fälten.")
+
+
 class RevokeForm(Form):
     role = SelectField("Roll", choices=[(r, ROLES[r]) for r in GRANTABLE_ROLES], validate_choice=True)
 
@@ -53,6 +77,11 @@ class EmptyForm(Form):
 
 class DepartmentForm(Form):
     name = StringField("Namn på förvaltningen", validators=[
+        DataRequired("Ange ett namn."), Length(max=200, message="Högst 200 tecken.")])
+
+
+class DepartmentEditForm(Form):
+    name = StringField("Nytt namn", validators=[
         DataRequired("Ange ett namn."), Length(max=200, message="Högst 200 tecken.")])
 
 

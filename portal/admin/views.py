@@ -3,9 +3,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import audit
-from portal.admin.forms import (AuditFilterForm, DepartmentForm, EmptyForm, GrantForm, RevokeForm,
-                                ScopeForm, UnitEditForm, UnitForm, UserCreateForm, UserEditForm,
-                                unit_choices)
+from portal.admin.forms import (AuditFilterForm, DepartmentEditForm, DepartmentForm, EmptyForm, GrantForm,
+                                PasswordResetForm, RevokeForm, ScopeForm, UnitEditForm, UnitForm,
+                                UserCreateForm, UserEditForm, unit_choices)
 from portal.auth import services as accounts
 from portal.errors import ValidationError
 from portal.forms import apply_error
@@ -66,20 +66,55 @@ def _user_forms(user):
     return edit, grant, scope
 
 
+def _fill_from_user(user, edit, scope) -> None:
+    edit.name.data, edit.title.data, edit.unit.data = user.name, user.title, user.unit_id or 0
+    scope.units.data = [u.id for u in user.headed_units]
+    scope.departments.data = [d.id for d in user.editor_departments]
+
+
 @bp.route("/anvandare/<int:user_id>")
 @requires("admin.access")
 def user_detail(user_id: int):
     user = accounts.get_user(user_id)
     edit, grant, scope = _user_forms(user)
-    edit.name.data, edit.title.data, edit.unit.data = user.name, user.title, user.unit_id or 0
-    scope.units.data = [u.id for u in user.headed_units]
-    scope.departments.data = [d.id for d in user.editor_departments]
+    _fill_from_user(user, edit, scope)
     return _render_user(user, edit, grant, scope)
 
 
-def _render_user(user, edit, grant, scope, status=200):
+def _render_user(user, edit, grant, scope, status=200, *, password_form=None, new_password=None):
     return render_template("admin/user_detail.html", user=user, edit=edit, grant=grant, scope=scope,
-                           revoke=RevokeForm(prefix="bort"), button=EmptyForm()), status
+                           revoke=RevokeForm(prefix="bort"), button=EmptyForm(),
+                           password_form=password_form or PasswordResetForm(prefix="losenord", formdata=None),
+                           new_password=new_password), status
+
+
+@bp.route("/anvandare/<int:user_id>/losenord", methods=["POST"])
+@requires("user.set_password")
+def user_password(user_id: int):
+    """Set a new password for someone who has forgotten theirs: typed by the administrator, or
+    generated and shown on this one response only (never flashed: the session cookie is readable)."""
+    user = accounts.get_user(user_id)
+    form = PasswordResetForm(prefix="losenord")
+    if form.validate_on_submit():
+        try:
+            if form.generate.data:
+                password = accounts.set_generated_password(current_user, user)
+            else:
+                accounts.set_password(current_user, user, form.password.data)
+        except ValidationError as error:
+            apply_error(form, error)
+        else:
+            if not form.generate.data:
+                flash(f"{user.name} har fått ett nytt lösenord. Personens inloggningar är avslutade; "
+                      "ge lösenordet till personen på ett säkert sätt.", "success")
+                return redirect(url_for("admin.user_detail", user_id=user.id))
+            edit, grant, scope = _user_forms(user)
+            _fill_from_user(user, edit, scope)
+            response, status = _render_user(user, edit, grant, scope, new_password=password)
+            return response, status, {"Cache-Control": "no-store"}
+    edit, grant, scope = _user_forms(user)
+    _fill_from_user(user, edit, scope)
+    return _render_user(user, edit, grant, scope, 400, password_form=form)
 
 
 @bp.route("/anvandare/<int:user_id>/profil", methods=["POST"])
@@ -201,6 +236,25 @@ def organisation():
         status = 400
     return render_template("admin/organisation.html", departments=departments,
                            department_form=department_form, unit_form=unit_form), status
+
+
+@bp.route("/organisation/forvaltning/<int:department_id>", methods=["GET", "POST"])
+@requires("admin.access")
+def department_edit(department_id: int):
+    department = org.get_department(department_id)
+    form = DepartmentEditForm(data={"name": department.name} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        old = department.name
+        try:
+            org.rename_department(current_user, department, form.name.data)
+        except ValidationError as error:
+            apply_error(form, error)
+        else:
+            if department.name != old:
+                flash(f"{old} heter nu {department.name}.", "success")
+            return redirect(url_for("admin.organisation"))
+    return render_template("admin/department_edit.html", department=department, form=form), \
+        400 if form.errors else 200
 
 
 @bp.route("/organisation/enhet/<int:unit_id>", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal import audit
 from portal.adoption import services as adoption
 from portal.api.models import ApiToken
+from portal.auth.services import refuse_control_characters
 from portal.clock import utcnow
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
@@ -30,6 +31,7 @@ def issue_token(actor, user, name: str) -> tuple[ApiToken, str]:
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
         raise ValidationError("Ge nyckeln ett namn (högst 100 tecken), t.ex. ”Rapportverktyg”.", field="name")
+    refuse_control_characters(name, "name")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=_hash(plain), prefix=plain[:12],
                      created_by_label=getattr(actor, "email", str(actor)))

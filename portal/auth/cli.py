@@ -1,4 +1,4 @@
-"""`flask users create|grant|list`: account administration from the command line."""
+"""`flask users create|grant|set-password|list`: account administration from the command line."""
 import click
 
 from portal.auth import services
@@ -60,6 +60,28 @@ def grant(email, role, unit_names, department_names):
     except ValidationError as error:
         raise click.ClickException(error.message)
     click.echo(f"{user.email}: {', '.join(user.role_labels)}")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--generate-password", is_flag=True, help="Skapa ett slumpat lösenord och skriv ut det.")
+def set_password(email, generate_password):
+    """Set a new password for an account (forgotten password); ends its open sessions."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"Det finns inget konto med adressen {email}.")
+    try:
+        if generate_password:
+            password = services.set_generated_password(CLI_ACTOR, user)
+        else:
+            # Asked for, never an option: a password on the command line ends up in shell history.
+            password = click.prompt("Nytt lösenord", hide_input=True, confirmation_prompt=True)
+            services.set_password(CLI_ACTOR, user, password)
+    except ValidationError as error:
+        raise click.ClickException(error.message)
+    click.echo(f"Nytt lösenord satt för {user.email}; kontots inloggningar är avslutade.")
+    if generate_password:
+        click.echo(f"Lösenord: {password}")
 
 
 @users_cli.command("list")

@@ -52,8 +52,9 @@ def validate_password(password: str) -> None:
         raise ValidationError("Lösenordet är för långt (högst 1000 tecken).", field="password")
 
 
-def _refuse_control_characters(value: str, field: str) -> None:
-    # Names end up in the audit log, CSV exports and `flask users list` on a terminal.
+def refuse_control_characters(value: str, field: str) -> None:
+    """Refuse names with control characters (other domains' names too, e.g. API tokens):
+    names end up in the audit log, CSV exports and `flask users list` on a terminal."""
     if any(unicodedata.category(c) == "Cc" for c in value or ""):
         raise ValidationError("Texten innehåller otillåtna tecken (styrtecken).", field=field)
 
@@ -87,8 +88,8 @@ def create_user(actor, email: str, name: str, password: str, *, title: str = "",
         raise ValidationError("Namnet får vara högst 200 tecken.", field="name")
     if len(title or "") > 200:
         raise ValidationError("Titeln får vara högst 200 tecken.", field="title")
-    _refuse_control_characters(name, "name")
-    _refuse_control_characters(title, "title")
+    refuse_control_characters(name, "name")
+    refuse_control_characters(title, "title")
     validate_password(password)
     if find_user_by_email(email):
         raise ValidationError("Det finns redan ett konto med den e-postadressen.", field="email")
@@ -218,12 +219,33 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     db.session.commit()
 
 
-def set_password(actor, user: User, new_password: str) -> None:
+def set_password(actor, user: User, new_password: str, *, generated: bool = False) -> None:
+    """Give an account a new password without knowing the old one (an administrator's reset for a
+    forgotten password, `flask users set-password`, the demo's reload).
+
+    Rotating the session token ends every open session of the account, as disabling does; the
+    login throttle on its address goes too, so the person can log in with the new password at once.
+    The password itself is never logged.
+    """
+    if getattr(actor, "id", None) is not None and actor.id == user.id:
+        raise ValidationError("Byt ditt eget lösenord under Mitt konto.")
     validate_password(new_password)
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
-    audit.record(actor, "auth.password_changed", user, "Lösenordet satt av administratör")
+    throttle = db.session.get(LoginThrottle, user.email)
+    if throttle is not None:
+        db.session.delete(throttle)
+    audit.record(actor, "user.password_set", user,
+                 f"Nytt lösenord ({'slumpat' if generated else 'angivet av administratören'}); "
+                 "alla inloggningar avslutade")
     db.session.commit()
+
+
+def set_generated_password(actor, user: User) -> str:
+    """Set a random password and return it, to be shown once and never stored in plain text."""
+    password = generate_password()
+    set_password(actor, user, password, generated=True)
+    return password
 
 
 def set_active(actor, user: User, active: bool) -> None:
@@ -244,8 +266,8 @@ def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | Non
         raise ValidationError("Ange ett namn (högst 200 tecken).", field="name")
     if len(title or "") > 200:
         raise ValidationError("Titeln får vara högst 200 tecken.", field="title")
-    _refuse_control_characters(name, "name")
-    _refuse_control_characters(title, "title")
+    refuse_control_characters(name, "name")
+    refuse_control_characters(title, "title")
     before = f"{user.name}, {user.title or '–'}, {user.unit.name if user.unit else '–'}"
     user.name, user.title, user.unit = name, (title or "").strip(), unit
     after = f"{user.name}, {user.title or '–'}, {user.unit.name if user.unit else '–'}"

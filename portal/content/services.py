@@ -190,12 +190,16 @@ def _import_one(actor, item: ContentFile, report: ImportReport) -> None:
     for name in item.meta["applies_to"]:
         _department(actor, name, report)
     department = _department(actor, item.department, report)
+    # A file may still use a department's former name (see portal/org/services.py): it means the
+    # renamed department, so it is stored, and compared, as the current name.
+    names = org.department_names()
+    meta = _with_current_names(item.meta, names)
     document = db.session.scalar(select(Document).where(Document.slug == item.slug))
     note = item.change_note or f"Importerad från {item.filename}"
     if document is None:
         document = handbook.create_document(
             actor, slug=item.slug, title=item.title, kind=item.kind, department=department, parent=parent,
-            position=item.order, body=item.body, meta=item.meta)
+            position=item.order, body=item.body, meta=meta)
         handbook.publish(document, handbook.latest_revision(document), actor, note, item.substantial)
         report.created.append(item.slug)
         return
@@ -208,26 +212,33 @@ def _import_one(actor, item: ContentFile, report: ImportReport) -> None:
                                   department=department)
         changed = True
     current = document.current_revision
-    if current is None or (current.title, current.body, current.meta) != (item.title, item.body, item.meta):
+    if current is None or (current.title, current.body, _with_current_names(current.meta, names)) \
+            != (item.title, item.body, meta):
         if handbook.pending_draft(document) is not None:
             raise ContentError(item.filename, "dokumentet har ett opublicerat utkast i portalen. Publicera "
                                               "eller ersätt utkastet där först, så att inget arbete går förlorat.")
         revision = handbook.save_draft(actor, document, base_number=document.latest_number, title=item.title,
-                                       body=item.body, meta=item.meta, note=f"Import av {item.filename}")
+                                       body=item.body, meta=meta, note=f"Import av {item.filename}")
         handbook.publish(document, revision, actor, note.replace("Importerad", "Uppdaterad"), item.substantial)
         changed = True
     (report.updated if changed else report.unchanged).append(item.slug)
 
 
+def _with_current_names(meta: dict, names: dict[str, str]) -> dict:
+    return {**meta, "applies_to": org.current_department_names(meta.get("applies_to") or [], names)}
+
+
 # --- Export -------------------------------------------------------------------------------------
 
-def to_file_text(document: Document) -> str:
+def to_file_text(document: Document, names: dict[str, str] | None = None) -> str:
+    """The file of the document's published version; departments by their current names."""
     revision = document.current_revision
     meta = revision.meta
     front = {
         "slug": document.slug, "title": revision.title, "kind": document.kind,
         "parent": document.parent.slug if document.parent else None, "order": document.position,
-        "department": document.department.name, "applies_to": meta.get("applies_to", []),
+        "department": document.department.name,
+        "applies_to": org.current_department_names(meta.get("applies_to", []), names),
         "decided_by": meta.get("decided_by"), "decided_on": _as_date(meta.get("decided_on")),
         "review_by": _as_date(meta.get("review_by")), "owner": meta.get("owner"),
         "legal_refs": meta.get("legal_refs", []), "tags": meta.get("tags", []),
@@ -242,10 +253,10 @@ def _as_date(value):
 
 def export_directory(directory: Path) -> list[str]:
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, names = [], org.department_names()
     for document in handbook.list_documents(include_archived=False):
         if document.current_revision is None:
             continue
-        (directory / f"{document.slug}.md").write_text(to_file_text(document), encoding="utf-8")
+        (directory / f"{document.slug}.md").write_text(to_file_text(document, names), encoding="utf-8")
         written.append(document.slug)
     return written

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.forms import Form
 from portal.handbook.models import KINDS
+from portal.org import services as org
 
 KIND_CHOICES = list(KINDS.items())
 CHANGE_CHOICES = [("minor", "Språklig ändring – innebörden är densamma, inget behöver göras om"),
@@ -88,6 +89,9 @@ def fill_meta(form, meta: dict, departments) -> None:
     form.decided_on.data = meta.get("decided_on") or ""
     form.review_by.data = meta.get("review_by") or ""
     form.owner.data = meta.get("owner") or ""
-    form.applies_to.data = [by_name[n] for n in meta.get("applies_to", []) if n in by_name]
+    # A department renamed since the version was written is found by its former name.
+    by_name.update({former: by_name[current] for former, current in org.department_names().items()
+                    if current in by_name})
+    form.applies_to.data = list(dict.fromkeys(by_name[n] for n in meta.get("applies_to", []) if n in by_name))
     form.legal_refs.data = "\n".join(meta.get("legal_refs", []))
     form.tags.data = ", ".join(meta.get("tags", []))

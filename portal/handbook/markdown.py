@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -43,6 +44,32 @@ def _validate_link(url: str) -> bool:
     return scheme == "" or scheme in ALLOWED_SCHEMES
 
 
+def _external_images_as_links(state) -> None:
+    """An image from another site becomes a link to it ("Bild: alt text"). The CSP allows images
+    from the portal itself only: an intranet may have no internet, and an embedded external image
+    would tell that site who reads which page, and when. Images on the portal stay images."""
+    for block in state.tokens:
+        if not block.children or not any(t.type == "image" for t in block.children):
+            continue
+        children, in_link = [], 0
+        for token in block.children:
+            in_link += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+            src = (token.attrGet("src") or "") if token.type == "image" else ""
+            if not urlsplit(src).scheme:  # not an image, or one on the portal itself
+                children.append(token)
+                continue
+            alt = "".join(c.content for c in token.children or () if c.type in ("text", "code_inline"))
+            text = Token("text", "", 0, content=f"Bild: {alt or src}")
+            if in_link:  # already inside a link: a link cannot hold another
+                children.append(text)
+                continue
+            link = Token("link_open", "a", 1, attrs={"href": src})
+            if token.attrGet("title"):
+                link.attrSet("title", token.attrGet("title"))
+            children += [link, text, Token("link_close", "a", -1)]
+        block.children = children
+
+
 def _resolve_internal_links(state) -> None:
     links = state.env.setdefault("internal_links", set())
     for block in state.tokens:
@@ -66,6 +93,7 @@ def _build() -> MarkdownIt:
           .use(tasklists_plugin, label=True)
           .use(footnote_plugin))
     md.validateLink = _validate_link
+    md.core.ruler.push("external_images", _external_images_as_links)
     md.core.ruler.push("internal_links", _resolve_internal_links)
     return md
 

@@ -22,6 +22,7 @@ from portal.handbook import diff as diffing
 from portal.handbook.markdown import render
 from portal.handbook.models import (CONTROLLED_KINDS, KINDS, Document, DocumentChange, Revision,
                                     RevisionLink, SlugRedirect)
+from portal.org import services as org
 from portal.org.models import Department
 from portal.policy import authorize, can
 
@@ -156,7 +157,8 @@ FIELD_LABELS = {
 def _resolve_departments(names: list[str]) -> list[Department]:
     departments = []
     for name in names:
-        department = db.session.scalar(select(Department).where(Department.name == name))
+        # A former name still means the renamed department (older revisions and drafts keep it).
+        department = org.department_by_name(name)
         if department is None:
             raise ValidationError(f"Förvaltningen ”{name}” finns inte.", field="applies_to")
         departments.append(department)

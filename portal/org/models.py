@@ -28,9 +28,28 @@ class Department(db.Model):
     units: Mapped[list["Unit"]] = relationship(
         back_populates="department", order_by="Unit.name", cascade="save-update, merge"
     )
+    former_names: Mapped[list["DepartmentFormerName"]] = relationship(
+        back_populates="department", order_by="DepartmentFormerName.renamed_at",
+        cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<Department {self.code}>"
+
+
+class DepartmentFormerName(db.Model):
+    """A name a department had before a rename. Documents refer to departments by name (owner and
+    "gäller för" in immutable revisions, front matter of innehall/ files kept in git), so an old
+    name must keep leading to the department; and no other department may take it."""
+
+    __tablename__ = "department_former_names"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    renamed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department] = relationship(back_populates="former_names")
 
 
 class Unit(db.Model):

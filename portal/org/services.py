@@ -1,4 +1,14 @@
-"""Rules for departments and units, including the CSV import of an organisation."""
+"""Rules for departments and units, including the CSV import of an organisation.
+
+Renaming a department: documents name departments (the owner, and "gäller för" in the metadata of
+immutable revisions; the front matter of innehall/ files kept in git), while the links that matter
+(document owner, which units must adopt a routine, editors' scopes) are by id and do not change.
+So a rename keeps the old name as a former name, and every lookup by name (`department_by_name`,
+`find_department`) also finds the department by its former names: old versions, drafts saved
+before the rename, old innehall/ files and the CLI keep working, and no import recreates the old
+name as a new department. What the portal writes from now on (export, the edit form) uses the
+current name (`current_department_names`). The short code (`Department.code`) never changes.
+"""
 import csv
 import io
 import re
@@ -6,12 +16,14 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
-from portal.org.models import UNIT_KINDS, Department, Unit
+from portal.handbook.models import Document, DocumentChange
+from portal.org.models import UNIT_KINDS, Department, DepartmentFormerName, Unit
 
 
 def slugify(text: str) -> str:
@@ -46,9 +58,42 @@ def get_unit(unit_id: int) -> Unit:
 
 
 def find_department(name_or_code: str) -> Department | None:
+    """The department with this name or code, or that had this name before a rename."""
     value = (name_or_code or "").strip()
     return db.session.scalar(select(Department).where(
-        (Department.name == value) | (Department.code == value)))
+        (Department.name == value) | (Department.code == value))) or _by_former_name(value)
+
+
+def department_by_name(name: str) -> Department | None:
+    """The department with this name now, or that had it before a rename (no codes: for names
+    written in documents)."""
+    value = (name or "").strip()
+    return db.session.scalar(select(Department).where(Department.name == value)) or _by_former_name(value)
+
+
+def _by_former_name(name: str) -> Department | None:
+    return db.session.scalar(select(Department).join(Department.former_names)
+                             .where(DepartmentFormerName.name == name))
+
+
+def department_names() -> dict[str, str]:
+    """Every name a department has or had -> its current name (two queries, for many lookups)."""
+    names = {former: current for former, current in db.session.execute(
+        select(DepartmentFormerName.name, Department.name).join(DepartmentFormerName.department))}
+    names.update({name: name for name in db.session.scalars(select(Department.name))})
+    return names
+
+
+def current_department_names(names: list[str], known: dict[str, str] | None = None) -> list[str]:
+    """The names as the departments are called now: a former name becomes the current one (order
+    kept, duplicates dropped); a name no department has or had stays as it is."""
+    known = department_names() if known is None else known
+    result = []
+    for name in names:
+        current = known.get(name, name)
+        if current not in result:
+            result.append(current)
+    return result
 
 
 def _clean_name(name: str, what: str, field_name: str) -> str:
@@ -62,8 +107,16 @@ def _clean_name(name: str, what: str, field_name: str) -> str:
     return name
 
 
+def _refuse_former_name(name: str, department: Department | None = None) -> None:
+    other = _by_former_name(name)
+    if other is not None and other is not department:
+        raise ValidationError(f"”{name}” är ett tidigare namn på {other.name}. Dokument och filer som "
+                              f"nämner det namnet hör till {other.name}, så välj ett annat namn.", field="name")
+
+
 def _add_department(actor, name: str) -> Department:
     name = _clean_name(name, "förvaltningen", "name")
+    _refuse_former_name(name)
     if find_department(name):
         raise ValidationError(f"Förvaltningen ”{name}” finns redan.", field="name")
     code = slugify(name) or "forvaltning"
@@ -94,6 +147,38 @@ def create_department(actor, name: str) -> Department:
     department = _add_department(actor, name)
     db.session.commit()
     return department
+
+
+def rename_department(actor, department: Department, name: str) -> None:
+    """Give a department a new name; its old name stays a former name (see the module docstring)."""
+    name = _clean_name(name, "förvaltningen", "name")
+    old = department.name
+    if name == old:
+        return
+    _refuse_former_name(name, department)
+    taken = next((d for d in db.session.scalars(select(Department))
+                  if d.id != department.id and d.name.casefold() == name.casefold()), None)
+    if taken is not None:
+        raise ValidationError(f"Det finns redan en förvaltning som heter ”{taken.name}”.", field="name")
+    # The search index stores each document's owner by name: let every index catch up.
+    owned = list(db.session.scalars(select(Document.id).where(Document.department_id == department.id)))
+    try:
+        for former in list(department.former_names):
+            if former.name == name:  # renamed back: the name is current again
+                department.former_names.remove(former)
+        department.former_names.append(DepartmentFormerName(name=old))
+        department.name = name
+        db.session.add_all(DocumentChange(document_id=document_id) for document_id in owned)
+        audit.record(actor, "department.updated", department, f"Namn: {old} → {name}")
+        db.session.commit()
+    except IntegrityError:  # someone else took the name between the check and the commit
+        db.session.rollback()
+        raise ValidationError(f"Namnet ”{name}” har just tagits av en annan förvaltning. Välj ett annat namn.",
+                              field="name") from None
+    if owned:
+        from portal.handbook.services import document_changed  # handbook's services import these
+
+        document_changed.send(owned[0])
 
 
 def create_unit(actor, department: Department, name: str, kind: str) -> Unit:

@@ -113,3 +113,16 @@ def test_non_admin_cannot_manage_tokens(client, login_as, make_user):
 def test_openapi_description_is_served(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.0") and "/api/v1/documents/{slug}" in spec["paths"]
+
+
+@pytest.mark.parametrize("name", ["Rapport\x1b[31mverktyg", "Rapport\x07", "Rapport\x7fverktyg"])
+def test_a_token_name_with_control_characters_is_refused_and_nothing_changes(client, login_as, make_user, name):
+    from tests.admin.conftest import field_error
+
+    login_as("admin")
+    user = make_user("reader")
+    before = table_snapshot()
+    response = client.post(f"/admin/anvandare/{user.id}/api-nycklar", data={"name": name})
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), "name") == "Texten innehåller otillåtna tecken (styrtecken)."
+    assert table_snapshot() == before

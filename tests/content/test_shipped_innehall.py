@@ -8,6 +8,7 @@ import yaml
 from sqlalchemy import select
 
 from portal import demo
+from portal.adoption.services import MIN_REASON_CHARS
 from portal.content import services as content
 from portal.extensions import db
 from portal.handbook import services as handbook
@@ -167,3 +168,54 @@ def test_a_reader_finds_the_orosanmalan_routine_with_its_contact_link(shipped, c
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Orosanmälan – när och hur" in page and 'href="/handbok/kontaktvagar"' in page
+
+
+# What every routine and agreement says, in this order (other sections may come in between).
+CONTROLLED_SECTIONS = [r"Syfte", r"Vem gäller (rutinen|överenskommelsen) för", r"När", r"Steg för steg\b.*",
+                       r"Vad händer sedan", r"Kontakter", r"Källor", CHECKLIST_HEADING]
+
+
+def test_every_routine_and_agreement_has_the_sections_in_order():
+    for name, text in _files().items():
+        if yaml.safe_load(text.split("\n---\n", 1)[0].removeprefix("---\n"))["kind"] not in CONTROLLED_KINDS:
+            continue
+        headings = re.findall(r"^## (.+)$", text, re.M)
+        positions = []
+        for pattern in CONTROLLED_SECTIONS:
+            found = [i for i, heading in enumerate(headings) if re.fullmatch(pattern, heading)]
+            assert found, f"{name}: no section matching {pattern!r} (has {headings})"
+            positions.append(found[0])
+        assert positions == sorted(positions), f"{name}: sections out of order: {headings}"
+
+
+def test_no_obsolete_title_forskolechef():
+    """Since 2019 the head of a förskola is its rektor."""
+    for name, text in _files().items():
+        assert "förskolechef" not in text.lower(), name
+
+
+def test_the_radrum_is_short_and_nothing_more_specific():
+    """FACTS.md: only a short rådrum; no rule such as "the same day"."""
+    for name, text in _files().items():
+        for sentence in re.findall(r"[^.\n]*[Rr]ådrum[^.\n]*", text):
+            assert "samma dag" not in sentence, f"{name}: {sentence}"
+
+
+def test_sources_not_in_facts_are_marked_for_the_editor():
+    files = _files()
+    heders = files["hedersrelaterat-vald.md"]
+    assert "- Skolverket: *Till rektor" not in heders
+    assert "> **Kontrollera (redaktör):** Skolverkets skrift *Till rektor:" in heders
+    orosanmalan = files["orosanmalan.md"]
+    sources = orosanmalan.split("## Källor", 1)[1].split("\n> ", 1)[0]
+    assert "14 kap. 1 §" not in sources
+    assert "Kontrollera också om anmälningsskyldigheten i den tidigare socialtjänstlagen (2001:453) fanns i " \
+           "14 kap. 1 §" in orosanmalan
+
+
+def test_om_handboken_states_the_rule_for_confirming_with_items_undone():
+    """The server's rule (portal/adoption/services.py), told to staff in Swedish and in the README."""
+    text = _files()["om-handboken.md"]
+    assert f"**motivering på minst {MIN_REASON_CHARS} tecken**" in text and "Utan motivering går det inte" in text
+    readme = (INNEHALL.parent / "README.md").read_text(encoding="utf-8")
+    assert f"(*motivering*) of at least {MIN_REASON_CHARS} characters" in readme

@@ -1,4 +1,6 @@
 """Nothing a writer types can run script: raw HTML off, link schemes limited."""
+import re
+
 import pytest
 
 from portal.handbook.markdown import extract_checklist, render
@@ -63,3 +65,15 @@ def test_checklist_is_the_task_list_under_its_heading_only():
     text = ("## Annat\n\n- [ ] inte med\n\n## Checklista för införande\n\n- [ ] Rutinen är genomgången på APT\n"
             "- [x] Blanketten   finns\n- vanlig punkt\n\n### Underrubrik\n\n- [ ] också med\n\n## Sist\n\n- [ ] nej\n")
     assert extract_checklist(text) == ["Rutinen är genomgången på APT", "Blanketten finns", "också med"]
+
+
+def test_an_external_image_becomes_a_link_and_a_local_one_stays_an_image():
+    """The CSP allows images from the portal only (img-src 'self'), so the renderer makes no <img>
+    that the browser would block: external images become links, data: images are refused."""
+    html = render('![Flödesschema](https://example.se/flode.png "Flödet") ![](http://example.se/b.png) '
+                  "![Logga](/static/logga.png) [![Inne i länk](https://example.se/c.png)](https://example.se)\n").html
+    assert '<a href="https://example.se/flode.png" title="Flödet" rel="noopener noreferrer">Bild: Flödesschema</a>' in html
+    assert '<a href="http://example.se/b.png" rel="noopener noreferrer">Bild: http://example.se/b.png</a>' in html
+    assert '<a href="https://example.se" rel="noopener noreferrer">Bild: Inne i länk</a>' in html
+    assert re.findall(r'<img src="([^"]*)"', html) == ["/static/logga.png"]
+    assert "<img" not in render("![bild](data:image/png;base64,iVBORw0KGgo=)\n").html
