@@ -106,6 +106,8 @@ def _leaf_postings(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.n
 def _leaf_lengths(leaf, fieldname: str) -> np.ndarray:
     """The field length Whoosh's scorer uses for every page of a segment (0 where the field is empty)."""
     count = leaf.doc_count_all()
+    if not leaf.schema[fieldname].scorable:
+        return np.zeros(count)
     perdoc = getattr(leaf, "_perdoc", None)
     column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) if perdoc is not None else None
     if column is None or not hasattr(column, "_dbfile"):
@@ -195,20 +197,23 @@ class ArrayView:
             self.index.segments.put(key, value, size)
         return value
 
-    def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(page numbers, weights, field lengths) of a term over the whole index, deleted pages included."""
-        field = self.searcher.schema[fieldname]
-        btext = field.to_bytes(text)
+    def postings(self, fieldname: str, text: str, *, lengths: bool = False):
+        """(page numbers, weights[, field lengths]) of a term over the whole index, deleted pages included."""
+        btext = self.searcher.schema[fieldname].to_bytes(text)
         parts = []
         for leaf, offset in self.leaves:
             if (fieldname, btext) not in leaf:
                 continue
             ids, weights = self._segment_value(leaf, ("p", fieldname, btext),
                                                lambda: _leaf_postings(leaf, fieldname, btext))
-            lengths = self._segment_value(leaf, ("l", fieldname), lambda: _leaf_lengths(leaf, fieldname))
-            parts.append((ids + offset, weights, lengths[ids]))
+            if lengths:
+                field_lengths = self._segment_value(leaf, ("l", fieldname),
+                                                    lambda: _leaf_lengths(leaf, fieldname))
+                parts.append((ids + offset, weights, field_lengths[ids]))
+            else:
+                parts.append((ids + offset, weights))
         if not parts:
-            return _EMPTY_IDS, _EMPTY_WEIGHTS, _EMPTY_WEIGHTS
+            return (_EMPTY_IDS, _EMPTY_WEIGHTS, _EMPTY_WEIGHTS) if lengths else (_EMPTY_IDS, _EMPTY_WEIGHTS)
         if len(parts) == 1:
             return parts[0]
         return tuple(np.concatenate(column) for column in zip(*parts))
@@ -220,7 +225,7 @@ class ArrayView:
 
     def term_scores(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(page numbers, BM25F scores) of a term, exactly as Whoosh's BM25FScorer computes them."""
-        ids, weights, lengths = self.postings(fieldname, text)
+        ids, weights, lengths = self.postings(fieldname, text, lengths=True)
         if not len(ids):
             return ids, weights
         searcher = self.searcher
