@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import And, AndNot, Or, Phrase, Query, Term
+from whoosh.query import And, AndNot, Or, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
@@ -394,12 +394,9 @@ class ArrayView:
 
 
 def _term_leaves(query: Query):
-    """The Term leaves of a tree, phrases as their words: what Whoosh's CoordMatcher counts."""
+    """The Term leaves of a tree: what Whoosh's CoordMatcher counts (a phrase's matcher is no term)."""
     if isinstance(query, Term):
         yield query
-    elif isinstance(query, Phrase):
-        for word in query.words:
-            yield Term(query.fieldname, word)
     elif isinstance(query, AndNot):
         yield from _term_leaves(query.a)
     else:
