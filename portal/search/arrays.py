@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import And, AndNot, Or, Query, Term
+from whoosh.query import And, AndNot, Or, Phrase, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
@@ -321,20 +321,57 @@ class ArrayView:
 
     def _coordinate(self, query: Or, result: Scored) -> None:
         """Whoosh's CoordMatcher (the "SQR" bonus): pages with more of the query's terms rank higher."""
-        leaves = list(_term_leaves(query))
-        present = [leaf for leaf in leaves if len(self.postings(leaf.fieldname, leaf.text)[0])]
-        count = len(present)
+        # Whoosh counts the term matchers of the tree (a phrase's words too, when all of them are
+        # in the index) and, per page, those that match it.
+        count = 0
+        matching = np.zeros(self.size)
+        for leaf in _term_leaves(query):
+            if isinstance(leaf, Term):
+                ids = self.postings(leaf.fieldname, leaf.text)[0]
+                if len(ids):
+                    count += 1
+                    matching[ids] += 1
+            elif all(len(self.postings(leaf.fieldname, word)[0]) for word in leaf.words):
+                count += len(leaf.words)
+                matching += len(leaf.words) * self._delegated(leaf).mask
         if count == 0 or count == query.scale:
             result.scores[:] = 0.0
             return
-        matching = np.zeros(self.size)
-        for leaf in present:
-            matching += self._mask(leaf)
         bonus = (result.scores + (matching - 1) / (count - query.scale) ** 2) * ((count - 1) / count)
         result.scores = np.where(result.mask, bonus, 0.0)
 
+    def _phrase(self, query: Phrase) -> Scored:
+        """A phrase: which pages have its words in order is Whoosh's positional matcher's answer,
+        kept per segment (positions never change); the score is the sum of its words' scores,
+        as Whoosh's span matcher adds up the terms it wraps."""
+        matched = []
+        for (leaf, offset), (subsearcher, _) in zip(self.leaves, self.searcher.leaf_searchers()):
+            def load(subsearcher=subsearcher):
+                matcher = query.matcher(subsearcher, subsearcher.boolean_context())
+                return np.fromiter(matcher.all_ids(), dtype=np.int64)
+            matched.append(self._segment_value(
+                leaf, ("phrase", query.fieldname, tuple(query.words), query.slop), load) + offset)
+        ids = np.concatenate(matched) if matched else _EMPTY_IDS
+        result = self._empty()
+        if not len(ids):
+            return result
+        words = []
+        for word in query.words:
+            word_ids, scores = self.term_scores(query.fieldname, word)
+            dense = np.zeros(self.size)
+            dense[word_ids] = scores
+            words.append(dense)
+        total = _tree_sum(words)[ids]  # in the order of Whoosh's binary tree, for the same floats
+        if query.boost != 1.0:
+            total = total * query.boost
+        result.scores[ids] = total
+        result.mask[ids] = True
+        return result
+
     def _delegated(self, query: Query) -> Scored:
-        """Anything else (phrases on positions) is matched by Whoosh itself, once per index state."""
+        """Anything else is matched and scored by Whoosh itself, once per index state."""
+        if isinstance(query, Phrase) and query.slop == 1:
+            return self._phrase(query)
         generation = self.generation
         with generation.lock:
             cached = generation.phrases.get(query)
@@ -393,9 +430,17 @@ class ArrayView:
         return generation.facets
 
 
+def _tree_sum(values: list):
+    """a + b + … added up as Whoosh's make_binary_tree pairs them."""
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+
+
 def _term_leaves(query: Query):
-    """The Term leaves of a tree: what Whoosh's CoordMatcher counts (a phrase's matcher is no term)."""
-    if isinstance(query, Term):
+    """The Term and Phrase leaves of a tree: what Whoosh's CoordMatcher counts."""
+    if isinstance(query, (Term, Phrase)):
         yield query
     elif isinstance(query, AndNot):
         yield from _term_leaves(query.a)

@@ -39,7 +39,8 @@ def test_array_ranking_gives_whooshs_order_and_scores(corpus_index, q):
     assert arrays == whoosh
 
 
-@pytest.mark.parametrize("q", ["socialjouren kväll", "rektorn anmälan placering", "våld heder xyzzy"])
+@pytest.mark.parametrize("q", ["socialjouren kväll", "rektorn anmälan placering", "våld heder xyzzy",
+                               "SIP socialjouren", '"samordnad individuell plan" kväll'])
 def test_array_ranking_of_some_words_gives_whooshs_coordination(corpus_index, q):
     whoosh, arrays = _whoosh_and_arrays(corpus_index, q, lambda required: Or(required, scale=engine.COORDINATION))
     assert whoosh and arrays == whoosh
