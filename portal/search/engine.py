@@ -28,8 +28,8 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.query import And, AndNot, Phrase, Query, Term
-# Whoosh picks a "preloaded" Or for segments under 5,000 pages, which scores every match; the tree
-# of unions lets the top-N collector skip blocks that cannot reach the top (a third faster here).
+# The tree of unions, as Whoosh's own search would score it; ranking evaluates these query trees
+# over arrays (arrays.py) with the same scores, and the tests compare the two.
 from whoosh.query.compound import DefaultOr as Or
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
