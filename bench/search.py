@@ -288,11 +288,14 @@ READING = """### Reading the numbers
   inflated by it, typically two to three times: the code before this change measured 39/146 ms
   (p50/p95, topical) on a quieter day and 117/575 ms under today's load. The rebuild's CPU time is
   less sensitive to other work and is listed too.
-- Uncached search meets the 30 ms p95 target on the topical 10,000-document corpus: in an A/B on
-  the same index earlier the same day (load about 4), the 50 benchmark questions took 3.9/13.7 ms
-  p50/p95 with this code and 117/575 ms with the code before it; in the full runs below, at load
-  6–12, p95 is 30.9 ms (146 ms p95 before, on a quieter day). The dense worst case is at
-  48.0 ms p95 (202 ms before). Ranking and matching no longer go through Whoosh's pure-Python
+- Uncached search, topical 10,000 pages: in an A/B on one index earlier the same day (load about
+  4), the 50 benchmark questions took 3.9/13.7 ms p50/p95 with this code and 117/575 ms with the
+  code before it. In two full runs at load 8–12, p95 was 30.9 ms (the tables, run 1) and 66.4 ms
+  (run 2; p50 11.9 and 29.8 ms), against 146 ms p95 before on a quieter day. The remembered-result
+  lookup, 0.2 ms of work, had a p95 of 4.8 ms in run 2: that is waiting for a core, not search. So
+  the 30 ms target is met with room to spare when the machine is not oversubscribed, and is at the
+  line or above it in full runs under today's load. Dense worst case: 48.0 and 52.1 ms p95 in the
+  two runs (202 ms before). Ranking and matching no longer go through Whoosh's pure-Python
   matchers: `portal/search/arrays.py` reads a term's postings (page numbers, weights) and the field
   lengths into numpy arrays once per segment and evaluates the query tree over whole arrays (a term
   is one vectorised BM25F formula; AND, OR and NOT are element-wise sums and masks; the top N a
@@ -306,13 +309,15 @@ READING = """### Reading the numbers
   reads only the new segment; the first questions of a new process read their words from disk
   (tens of milliseconds on a quiet machine, more here), after which they are in memory (at most
   64 MB per index).
-- The rebuild is not faster in CPU time (about 120–130 s of CPU for 10,000 pages over both
-  processes, the same as before; the one-pass analyzers and fewer numeric postings save a few
-  per cent, within the noise): its time goes into Whoosh's pure-Python posting writer. On a quiet
-  machine that was 49–52 s wall with both cores working; today's runs took several minutes of
-  wall time because the two worker processes shared the cores with the other work. Whoosh's inline
-  postings, which would cut the per-term cost, fail in Whoosh-Reloaded 2.7.5 (`set_inline` is
-  missing); zlib level made no measurable difference.
+- The rebuild is not faster in CPU time (111–134 s of CPU for 10,000 pages over both processes
+  in these runs, 120 s for the code before in a back-to-back run; the one-pass analyzers and fewer
+  numeric postings save a few per cent, within the noise): its time goes into Whoosh's pure-Python
+  posting writer. On a quiet machine that was 49–52 s wall with both cores working; today's runs
+  took 200–300 s of wall time because the two worker processes shared the cores with the other
+  work, so the 60 s target could not be confirmed today. A worker holds about 450 MB at its peak
+  (its share of the postings in memory before they are written). Whoosh's inline postings, which
+  would cut the per-term cost, fail in Whoosh-Reloaded 2.7.5 (`set_inline` is missing); the zlib
+  level made no measurable difference.
 - Title suggestions rank the titles whose words begin with the typed words over the same arrays;
   most of their time is reading the stored fields of up to 100 candidate titles.
 """
