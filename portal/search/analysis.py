@@ -245,11 +245,6 @@ def pair_key(first: str, second: str) -> str:
     return f"{first}_{second}"
 
 
-def pair_analyzer():
-    """Pairs of neighbouring folded keys, for fast phrase search."""
-    return _base() | PairFilter()
-
-
 SECTION = "\x1f"  # starts a section of a weighted field: SECTION + weight + newline + text
 
 
@@ -290,30 +285,173 @@ class WeightedTokenizer(Tokenizer):
                 yield token
 
 
+def _sections(value: str):
+    """(weight, text) of each section of a weighted_text() value, as WeightedTokenizer reads them."""
+    for section in value.split(SECTION):
+        head, newline, text = section.partition("\n")
+        try:
+            weight = float(head) if newline else 1.0
+        except ValueError:
+            weight, text = 1.0, section
+        yield weight, text if newline else section
+
+
+@lru_cache(maxsize=200_000)
+def _surface_terms(word: str) -> tuple[str, ...]:
+    folded = fold(word)
+    return (folded, *(_split(folded, _FOLDED) or ()))
+
+
+def _key_terms(analyze):
+    @lru_cache(maxsize=200_000)
+    def terms(word: str) -> tuple[str, ...]:
+        key, parts = analyze(word)
+        return (key, *parts)
+    return terms
+
+
+# What each kind of field makes of one lowercase word when indexing; queries take the first term.
+_TERMS = {
+    "exact": _key_terms(_analyze_exact),
+    "folded": _key_terms(_analyze_folded),
+    "surface": _surface_terms,
+    "plain": lambda word: (word,),
+}
+
+
+class SwedishAnalyzer(Tokenizer):
+    """Text to index terms in one pass: words, lowercase, stop words out, then the field's terms per word.
+
+    It yields the same tokens (texts, positions, boosts) as the chain of Whoosh tokenizer and filters
+    it replaces, e.g. WeightedTokenizer | LowercaseFilter | StopFilter | SwedishKeyFilter, with a
+    fraction of the Python calls per word; analysis is a large part of what a rebuild costs.
+    tests/search/test_analysis.py compares the two on real handbook text.
+
+    terms: "exact" or "folded" (word keys, compound parts when indexing), "surface" (folded words and
+    their parts as written, for prefixes), "plain" (the word itself) or "pairs" (folded keys of
+    neighbouring words). weighted: the value is a weighted_text(), each token gets its section's
+    weight as boost. stops: leave out STOP_WORDS (renumbering positions, as StopFilter does).
+    """
+
+    def __init__(self, terms: str, *, weighted: bool = False, stops: bool = True):
+        if terms not in _TERMS and terms != "pairs":
+            raise ValueError(f"unknown kind of terms: {terms!r}")
+        self.terms = terms
+        self.weighted = weighted
+        self.stops = stops
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and
+                (other.terms, other.weighted, other.stops) == (self.terms, self.weighted, self.stops))
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        sections = _sections(value) if self.weighted else ((1.0, value),)
+        expand = _TERMS.get(self.terms)
+        pairs = expand is None
+        indexing = mode == "index"
+        stops = STOP_WORDS if self.stops else ()
+        position = start_pos
+        kept = None  # the position of the last word kept (StopFilter's renumbering)
+        previous = None  # the key of the last word kept, for pairs
+        for weight, text in sections:
+            token.boost = weight
+            matches = _WORD_RE.finditer(text) if tokenize or self.weighted else (_Whole(value),)
+            for match in matches:
+                surface = match.group()
+                word = surface.lower()
+                if positions:
+                    token.pos = position
+                position += 1
+                if chars:
+                    token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
+                if keeporiginal:
+                    token.original = surface
+                if word in stops:
+                    if not removestops:
+                        token.text, token.stopped = word, True
+                        yield token
+                    continue
+                token.stopped = False
+                if positions:
+                    kept = token.pos if kept is None else kept + 1
+                    token.pos = kept
+                if pairs:
+                    key = _analyze_folded(word)[0]
+                    if previous is not None:
+                        token.text = pair_key(previous, key)
+                        yield token
+                    previous = key
+                    continue
+                found = expand(word)
+                if not indexing:
+                    found = found[:1]
+                for term in found:
+                    token.text = term
+                    yield token
+
+
+class _Whole:
+    """The whole value as one match, for tokenize=False (as RegexTokenizer does)."""
+
+    def __init__(self, value: str):
+        self.value = value
+
+    def group(self) -> str:
+        return self.value
+
+    def start(self) -> int:
+        return 0
+
+    def end(self) -> int:
+        return len(self.value)
+
+
 def weighted_analyzer(folded: bool = False):
     """Keys (exact or folded) with their section weights, compound parts included when indexing."""
-    return WeightedTokenizer() | LowercaseFilter() | StopFilter(STOP_WORDS, minsize=1) | SwedishKeyFilter(folded=folded)
-
-
-def _base():
-    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | StopFilter(STOP_WORDS, minsize=1)
+    return SwedishAnalyzer("folded" if folded else "exact", weighted=True)
 
 
 def text_analyzer():
     """Title, headings, body, tags: keys that join inflections, with compound parts when indexing."""
-    return _base() | SwedishKeyFilter()
+    return SwedishAnalyzer("exact")
 
 
 def folded_analyzer():
     """As text_analyzer, without diacritics: "orosanmalan" finds "orosanmälan"."""
-    return _base() | SwedishKeyFilter(folded=True)
+    return SwedishAnalyzer("folded")
 
 
 def spelling_analyzer():
     """Words as written (lowercase) for typo tolerance and "Menade du …?" suggestions."""
-    return _base()
+    return SwedishAnalyzer("plain")
 
 
 def prefix_analyzer():
     """Folded title words and their compound parts, for type-ahead on any part of a title word."""
-    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | SurfacePartsFilter()
+    return SwedishAnalyzer("surface", stops=False)
+
+
+def pair_analyzer():
+    """Pairs of neighbouring folded keys, for fast phrase search."""
+    return SwedishAnalyzer("pairs")
+
+
+# The same analyses as chains of Whoosh tokenizer and filters: the readable definition of what
+# SwedishAnalyzer does, and what the tests compare it with.
+REFERENCE_CHAINS = {
+    "weighted_exact": lambda: (WeightedTokenizer() | LowercaseFilter() | StopFilter(STOP_WORDS, minsize=1)
+                               | SwedishKeyFilter()),
+    "weighted_folded": lambda: (WeightedTokenizer() | LowercaseFilter() | StopFilter(STOP_WORDS, minsize=1)
+                                | SwedishKeyFilter(folded=True)),
+    "exact": lambda: _base() | SwedishKeyFilter(),
+    "folded": lambda: _base() | SwedishKeyFilter(folded=True),
+    "plain": lambda: _base(),
+    "surface": lambda: RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | SurfacePartsFilter(),
+    "pairs": lambda: _base() | PairFilter(),
+}
+
+
+def _base():
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | StopFilter(STOP_WORDS, minsize=1)

@@ -23,16 +23,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.query import And, AndNot, Phrase, Prefix, Query, Term
-# Whoosh picks a "preloaded" Or for segments under 5,000 pages, which scores every match; the tree
-# of unions lets the top-N collector skip blocks that cannot reach the top (a third faster here).
+from whoosh.query import And, AndNot, Phrase, Query, Term
+# The tree of unions, as Whoosh's own search would score it; ranking evaluates these query trees
+# over arrays (arrays.py) with the same scores, and the tests compare the two.
 from whoosh.query.compound import DefaultOr as Or
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
 
+from .arrays import ArrayIndex, ArrayView
 from .analysis import (
     ANALYSIS_VERSION, WORD_PATTERN, folded_analyzer, fold, normalize_word, pair_analyzer, pair_key,
     prefix_analyzer, spelling_analyzer, weighted_analyzer, weighted_text,
@@ -41,7 +43,7 @@ from .querying import ParsedQuery, Unit, parse_query
 from .snippets import TermMatcher, highlight, snippet
 from .synonyms import SynonymSet
 
-FORMAT_VERSION = 4  # bump when the schema changes; older indexes then report IndexOutdated
+FORMAT_VERSION = 5  # bump when the schema changes; older indexes then report IndexOutdated
 MARKER_FILE = "samverkansportalen-search.json"
 WATERMARK_FILE = "watermark.json"  # the newest database change this generation has applied
 WRITE_TIMEOUT = 5.0  # seconds a writer waits for another writer before giving up
@@ -119,8 +121,10 @@ def build_schema() -> Schema:
         tags=KEYWORD(stored=True, commas=True),
         kind=ID(stored=True),
         department=ID(stored=True),
-        revision_id=NUMERIC(int, bits=64, stored=True, sortable=True),
-        published_at=DATETIME(stored=True),
+        # Never searched by value, only read back: one term per page instead of Whoosh's sixteen
+        # (range-query tiers), and the date only stored; a rebuild writes fewer postings.
+        revision_id=NUMERIC(int, bits=64, stored=True, sortable=True, shift_step=64),
+        published_at=STORED(),
     )
 
 
@@ -245,9 +249,9 @@ class SearchIndex:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
-        self._facet_lock = threading.Lock()
+        self._results_lock = threading.Lock()
         self._results: OrderedDict[tuple, object] = OrderedDict()
-        self._facet_cache: tuple[tuple, dict] | None = None
+        self._arrays = ArrayIndex()
 
     def __repr__(self) -> str:
         return f"SearchIndex({str(self.path)!r})"
@@ -302,35 +306,23 @@ class SearchIndex:
 
     def cached_result(self, key: tuple):
         """A result computed earlier on the same index state with the same input, if remembered."""
-        with self._facet_lock:
+        with self._results_lock:
             result = self._results.get(key)
             if result is not None:
                 self._results.move_to_end(key)
             return result
 
     def remember_result(self, key: tuple, result) -> None:
-        with self._facet_lock:
+        with self._results_lock:
             if self._results and next(iter(self._results))[0] != key[0]:
                 self._results.clear()  # the index changed: every older result is stale
             self._results[key] = result
             while len(self._results) > RESULT_CACHE_SIZE:
                 self._results.popitem(last=False)
 
-    def facet_sets(self, searcher: Searcher) -> dict[str, dict[str, frozenset[int]]]:
-        """For each facet, value -> the documents having it; kept until the index changes."""
-        reader = searcher.reader()
-        key = self.generation_key(searcher)
-        with self._facet_lock:
-            if self._facet_cache and self._facet_cache[0] == key:
-                return self._facet_cache[1]
-        sets = {
-            facet: {term.decode("utf-8"): frozenset(reader.postings(field, term).all_ids())
-                    for term in reader.lexicon(field) if term}
-            for facet, field in FACETS
-        }
-        with self._facet_lock:
-            self._facet_cache = (key, sets)
-        return sets
+    def arrays(self, searcher: Searcher, generation: tuple | None = None) -> ArrayView:
+        """Postings as arrays for ranking and matching, bound to the index state the searcher sees."""
+        return self._arrays.view(searcher, generation or self.generation_key(searcher))
 
 
 def open_index(path: str | os.PathLike, *, create: bool = True) -> SearchIndex:
@@ -645,15 +637,17 @@ class _QueryBuilder:
         return query
 
 
-def _facet_counts(sets, base: set[int], filters: dict[str, str | None]) -> dict:
+def _facet_counts(masks: dict[str, dict[str, np.ndarray]], base: np.ndarray,
+                  filters: dict[str, str | None]) -> dict:
     """Counts per facet value among the matches, each facet respecting the other active filters."""
     counts = {}
     for facet, _ in FACETS:
         scope = base
         for other, value in filters.items():
             if other != facet and value is not None:
-                scope = scope & sets[other].get(value, frozenset())
-        found = ((value, len(scope & docs)) for value, docs in sets[facet].items())
+                allowed = masks[other].get(value)
+                scope = scope & allowed if allowed is not None else np.zeros_like(base)
+        found = ((value, int(np.count_nonzero(scope & docs))) for value, docs in masks[facet].items())
         counts[facet] = tuple(sorted(((v, n) for v, n in found if n), key=lambda item: (-item[1], item[0])))
     return counts
 
@@ -688,61 +682,56 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
     filters = {"kind": kind or None, "department": department or None, "tag": tag or None}
 
     with ix.reading() as searcher:
-        key = (ix.generation_key(searcher), synonyms, q, kind, department, tag, page, per_page)
+        generation = ix.generation_key(searcher)
+        key = (generation, synonyms, q, kind, department, tag, page, per_page)
         cached = ix.cached_result(key)
         if cached is not None:
             return cached
         builder = _QueryBuilder(searcher, synonyms)
         required = builder.required(parsed)
         excluded = builder.excluded(parsed)
-        sets = ix.facet_sets(searcher)
+        view = ix.arrays(searcher, generation)
+        masks = view.facet_masks(FACETS)
 
-        def matching(query: Query) -> set[int]:
+        def without_excluded(query: Query) -> Query:
+            return AndNot(query, excluded) if excluded else query
+
+        def matching(query: Query) -> np.ndarray:
             """The pages a query matches, found without scoring (folded fields only)."""
-            query = AndNot(query, excluded) if excluded else query
-            return set(searcher.docs_for_query(_match_only(query)))
-
-        def ranked(query: Query, limit: int, *, only: set[int] | None = None,
-                   skip: set[int] = frozenset()) -> list[tuple[float, int]]:
-            """The best `limit` pages the query matches, within `only` and not in `skip`.
-
-            Without `only`, Whoosh skips blocks of pages that cannot reach the top; with it, every
-            match is scored, so it is given only when a filter is chosen.
-            """
-            if limit < 1 or (only is not None and not only):
-                return []
-            query = AndNot(query, excluded) if excluded else query
-            found = searcher.search(query, limit=limit + len(skip), filter=only).top_n
-            return [item for item in found if item[1] not in skip][:limit]
+            return view.matches(_match_only(without_excluded(query)))
 
         everything = And(required) if len(required) > 1 else required[0]
         all_words = matching(everything)
-        partial: set[int] = set()
-        if len(all_words) < FEW_RESULTS and len(required) > 1:
+        partial = np.zeros_like(all_words)
+        if np.count_nonzero(all_words) < FEW_RESULTS and len(required) > 1:
             # Pages with only some of the words come after those with all of them.
-            partial = matching(Or(required)) - all_words
-            if partial:
-                messages.append(OR_FALLBACK if not all_words else SOME_WORDS)
+            partial = matching(Or(required)) & ~all_words
+            if partial.any():
+                messages.append(OR_FALLBACK if not all_words.any() else SOME_WORDS)
         base = all_words | partial
         chosen = None  # the pages the filters allow, if any filter is set
         for facet, value in filters.items():
             if value is not None:
-                allowed = sets[facet].get(value, frozenset())
+                allowed = masks[facet].get(value)
+                allowed = allowed if allowed is not None else np.zeros_like(all_words)
                 chosen = allowed if chosen is None else chosen & allowed
         allowed_all = all_words if chosen is None else all_words & chosen
         allowed_partial = partial if chosen is None else partial & chosen
         start = (page - 1) * per_page
         wanted = start + per_page
-        top = ranked(everything, min(wanted, len(allowed_all)),
-                     only=None if chosen is None else allowed_all)
-        if allowed_partial:
-            top += ranked(Or(required, scale=COORDINATION), wanted - len(top),
-                          only=None if chosen is None else allowed_partial, skip=all_words)
+        # Ranking scores every match of the full query (exact and folded fields, phrases in titles)
+        # at once over arrays; the masks above decide which pages may be listed.
+        top = []
+        if allowed_all.any():
+            top = view.top(view.scored(without_excluded(everything)), wanted, within=allowed_all)
+        if allowed_partial.any() and len(top) < wanted:
+            some = view.scored(without_excluded(Or(required, scale=COORDINATION)))
+            top += view.top(some, wanted - len(top), within=allowed_partial)
         matcher = TermMatcher(builder.exact_keys, builder.folded_keys)
         hits = tuple(_hit(searcher.stored_fields(docnum), score, matcher)
                      for score, docnum in top[start:wanted])
-        facets = _facet_counts(sets, base, filters)
-        total = len(allowed_all) + len(allowed_partial)
+        facets = _facet_counts(masks, base, filters)
+        total = int(np.count_nonzero(allowed_all)) + int(np.count_nonzero(allowed_partial))
 
     suggestion = _corrected(parsed.text, builder.corrections) if builder.corrections else None
     result = SearchResult(parsed.text, hits, total, page, per_page, facets, suggestion,
@@ -796,10 +785,19 @@ def suggest_titles(ix: SearchIndex, prefix: str | None, limit: int = 8) -> list[
     typed = [word for word in typed if len(word) >= SUGGEST_MIN_CHARS]
     if not typed or limit < 1:
         return []
-    query = And([Prefix("title_prefix", word) for word in typed])
     start = " ".join(typed)
     with ix.reading() as searcher:
-        found = [searcher.stored_fields(hit.docnum) for hit in searcher.search(query, limit=SUGGEST_SCAN)]
+        # Each typed word is any indexed title word (or compound part) it begins, as Prefix would
+        # expand it; the pages with all of them are ranked over arrays, like a search.
+        reader = searcher.reader()
+        expanded = [[Term("title_prefix", term.decode("utf-8") if isinstance(term, bytes) else term)
+                     for term in reader.expand_prefix("title_prefix", word)] for word in typed]
+        if not all(expanded):
+            return []
+        query = And([Or(terms) for terms in expanded])
+        view = ix.arrays(searcher)
+        found = [searcher.stored_fields(docnum)
+                 for _, docnum in view.top(view.scored(query), SUGGEST_SCAN)]
 
     def rank(stored: dict):
         title = " ".join(re.findall(WORD_PATTERN, fold(stored["title"])))
