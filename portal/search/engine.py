@@ -408,14 +408,15 @@ def replace(ix: SearchIndex, document_ids: Iterable[int], docs: Iterable[Mapping
     return len(fields)
 
 
-def indexed_documents(ix: SearchIndex, document_ids: Iterable[int]) -> dict[int, set[tuple[str, int | None]]]:
-    """database id -> the (slug, revision_id) entries the index holds for it."""
-    found: dict[int, set[tuple[str, int | None]]] = {}
+def indexed_documents(ix: SearchIndex, document_ids: Iterable[int]) -> dict[int, set[tuple]]:
+    """database id -> the (slug, revision_id, kind, department) entries the index holds for it."""
+    found: dict[int, set[tuple]] = {}
     with ix.reading() as searcher:
         for number in dict.fromkeys(document_ids):
             for docnum in searcher.document_numbers(doc_id=str(number)):
                 stored = searcher.stored_fields(docnum)
-                found.setdefault(number, set()).add((stored["slug"], stored.get("revision_id")))
+                found.setdefault(number, set()).add((stored["slug"], stored.get("revision_id"),
+                                                     stored.get("kind"), stored.get("department")))
     return found
 
 

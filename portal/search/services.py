@@ -34,6 +34,7 @@ from portal.extensions import db
 from portal.handbook.markdown import plain_text
 from portal.handbook.models import Document, DocumentChange
 from portal.handbook.services import document_changed
+from portal.org.models import Department
 from portal.policy import authorize
 from portal.search import engine
 from portal.search.engine import IndexBusy, IndexUnavailable, SearchIndexError, SearchResult
@@ -222,14 +223,16 @@ def get_index() -> engine.SearchIndex:
 def _apply(ix: engine.SearchIndex, document_ids: list[int], timeout: float) -> int:
     """Make the index's entries for these documents match the database; returns how many changed.
 
-    Only (slug, revision) are compared; the text of a document is prepared only when it must be
-    written, so looking again at recent changes costs two small queries.
+    Only what can change without a new revision is compared – slug, revision, kind and owner
+    department (a move or a renamed department) – so the text of a document is prepared only when
+    it must be written, and looking again at recent changes costs two small queries.
     """
     rows = db.session.execute(
-        select(Document.id, Document.slug, Document.current_revision_id)
+        select(Document.id, Document.slug, Document.current_revision_id, Document.kind, Department.name)
+        .join(Department, Department.id == Document.department_id)
         .where(Document.id.in_(document_ids), Document.archived_at.is_(None),
                Document.current_revision_id.is_not(None))).all()
-    wanted = {row.id: {(row.slug, row.current_revision_id)} for row in rows}
+    wanted = {row.id: {(row.slug, row.current_revision_id, row.kind, row.name)} for row in rows}
     held = engine.indexed_documents(ix, document_ids)
     stale = [number for number in document_ids if held.get(number, set()) != wanted.get(number, set())]
     if not stale:

@@ -198,9 +198,6 @@ def test_a_rename_tells_the_search_indexes_about_the_departments_documents(make_
     assert [change.document_id for change in added] == [owned.id]
 
 
-@pytest.mark.xfail(strict=True, reason="portal/search/services._apply re-indexes a document only when its slug "
-                                       "or revision changed, not its owner department (also after a move "
-                                       "to another department); remove this mark once the search compares it")
 def test_search_filters_by_the_new_name(client, login_as, make_document, organisation):
     make_document("skolfranvaro", "Skolfrånvaro", department=organisation["school_dept"],
                   body="Upprepad frånvaro utreds av rektorn.", meta={"tags": ["frånvaro"]})

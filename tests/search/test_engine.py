@@ -150,7 +150,7 @@ def test_replace_follows_a_renamed_slug_and_removes_archived(fresh_index):
     engine.replace(fresh_index, [7], [{**first, "document_id": 7}])
     renamed = {**first, "slug": "ny-adress", "document_id": 7}
     engine.replace(fresh_index, [7], [renamed])
-    assert engine.indexed_documents(fresh_index, [7]) == {7: {("ny-adress", 1)}}
+    assert engine.indexed_documents(fresh_index, [7]) == {7: {("ny-adress", 1, "routine", "bildning")}}
     assert [h.slug for h in engine.search(fresh_index, "frånvaro", synonyms=None).hits] == ["ny-adress"]
     engine.replace(fresh_index, [7], [])
     assert engine.search(fresh_index, "frånvaro", synonyms=None).hits == ()

@@ -160,3 +160,13 @@ def _config_like(app, index_dir):
 def _slugs(outcome):
     assert outcome.result is not None, outcome.unavailable
     return [hit.slug for hit in outcome.result.hits]
+
+
+def test_a_document_moved_to_another_department_is_filtered_by_its_new_one(
+        make_document, reader, hits, system, organisation):
+    document = make_document(department=organisation["social_dept"])
+    handbook.update_structure(system, document, parent=None, position=document.position,
+                              kind="agreement", department=organisation["school_dept"])
+    assert hits("orosanmälan", forvaltning="Bildningsförvaltningen", typ="agreement") == ["orosanmalan"]
+    assert hits("orosanmälan", forvaltning="Socialförvaltningen") == []
+    assert hits("orosanmälan", typ="routine") == []
