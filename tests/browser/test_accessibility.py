@@ -14,6 +14,7 @@ def ids(live_server) -> dict:
     with live_server.app.app_context():
         unit = lambda name: db.session.scalar(select(Unit.id).where(Unit.name == name))  # noqa: E731
         return {"school": unit("Ekbackens skola"),
+                "department": db.session.scalar(select(Unit.department_id).where(Unit.name == "Ekbackens skola")),
                 "reader": db.session.scalar(select(User.id).where(User.email == ACCOUNTS["reader"]))}
 
 
@@ -34,7 +35,8 @@ def pages_for(role: str, known: dict) -> list[str]:
                    "/inforande", "/inforande/rutin/orosanmalan", "/sok/synonymer"],
         "admin": ["/admin/", "/admin/anvandare", f"/admin/anvandare/{known['reader']}",
                   f"/admin/anvandare/{known['reader']}/api-nycklar", "/admin/organisation",
-                  f"/admin/organisation/enhet/{known['school']}", "/admin/logg", "/inforande",
+                  f"/admin/organisation/enhet/{known['school']}",
+                  f"/admin/organisation/forvaltning/{known['department']}", "/admin/logg", "/inforande",
                   "/redaktor"],
     }[role]
 
