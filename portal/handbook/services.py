@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from blinker import Namespace
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -494,16 +494,26 @@ def publish(document: Document, revision: Revision, editor, note: str, substanti
         raise ValidationError("Välj om det är en språklig eller en väsentlig ändring.", field="substantial")
     if revision.document_id != document.id:
         raise NotFound("Versionen hör inte till dokumentet.")
+    # Publishes of one draft queue on the document's row; the revision is then re-read, so a
+    # publish that lost the race sees the winner's stamp instead of overwriting its note and kind.
+    _lock(document)
+    revision = db.session.scalar(select(Revision).where(Revision.id == revision.id)
+                                 .execution_options(populate_existing=True))
     if revision.is_published:
-        raise ValidationError(f"Version {revision.number} är redan publicerad.")
+        raise _already_published(revision)
     if revision.number != document.latest_number:
         raise EditConflict(f"Det finns en nyare version ({document.latest_number}) än den du försöker "
                            "publicera. Granska den först.", theirs=latest_revision(document))
     previous = document.current_revision
-    revision.published_at = utcnow()
-    revision.published_by_id = getattr(editor, "id", None)
-    revision.change_note = note
-    revision.substantial = substantial
+    # Stamped only while still unpublished: SQLite has no row locks, so the guard, not the lock,
+    # is what keeps a concurrent publish from rewriting the stamp there.
+    stamped = db.session.execute(
+        update(Revision).where(Revision.id == revision.id, Revision.published_at.is_(None))
+        .values(published_at=utcnow(), published_by_id=getattr(editor, "id", None), change_note=note,
+                substantial=substantial))
+    if stamped.rowcount != 1:
+        db.session.rollback()
+        raise _already_published(db.session.get(Revision, revision.id))
     document.current_revision = revision
     document.title = revision.title
     document.applies_to = _resolve_departments(revision.meta.get("applies_to", []))
@@ -512,6 +522,14 @@ def publish(document: Document, revision: Revision, editor, note: str, substanti
                  f"({revision.change_kind_label.lower()}): {note}")
     _commit_visible_change(document)
     return revision
+
+
+def _already_published(revision: Revision) -> EditConflict:
+    by = f" av {revision.published_by.email}" if revision.published_by else ""
+    return EditConflict(
+        f"Version {revision.number} har redan publicerats{by} med ändringsnoteringen ”{revision.change_note}” "
+        f"({revision.change_kind_label.lower()}). Din publicering gjordes inte: en publicerad version ändras "
+        "aldrig. Gör en ny version om något behöver rättas.", theirs=revision)
 
 
 def save_and_publish(editor, document: Document, *, base_number: int, title: str, body: str,
