@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -235,12 +235,24 @@ def _check_current(document: Document, unit: Unit, revision_number: int) -> Revi
 
 
 def _adoption_for(document: Document, unit: Unit) -> Adoption:
+    """The unit's adoption of the routine, created if needed, and held until commit.
+
+    Ticks and confirmations of one adoption queue on its row, so each re-reads what the one before
+    it committed: a double submit then finds its twin's work instead of writing it again. PostgreSQL
+    locks the row (SELECT … FOR UPDATE). SQLite has no row locks and starts its write transaction
+    only at the first write, so there a no-op UPDATE takes the database's write lock instead.
+    """
     adoption = db.session.scalar(select(Adoption).where(Adoption.document_id == document.id,
                                                         Adoption.unit_id == unit.id))
     if adoption is None:
         adoption = Adoption(document=document, unit=unit)
         db.session.add(adoption)
-        db.session.flush()
+        db.session.flush()  # a concurrent first tick raises IntegrityError here; the caller retries
+    elif db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Adoption).where(Adoption.id == adoption.id)
+                           .values(created_at=Adoption.created_at).execution_options(synchronize_session=False))
+    else:
+        db.session.execute(select(Adoption.id).where(Adoption.id == adoption.id).with_for_update())
     return adoption
 
 
@@ -278,7 +290,8 @@ def set_item(actor, document: Document, unit: Unit, *, revision_number: int, ind
         adoption = _adoption_for(document, unit)
         key = item_key(text)
         progress = db.session.scalar(select(ItemProgress).where(ItemProgress.adoption_id == adoption.id,
-                                                                ItemProgress.item_key == key))
+                                                                ItemProgress.item_key == key)
+                                     .execution_options(populate_existing=True))
         if progress is not None and progress.done == done and progress.comment == comment:
             db.session.commit()
             return  # a double submit changes nothing
@@ -307,20 +320,30 @@ def set_item(actor, document: Document, unit: Unit, *, revision_number: int, ind
     return unit_status(document, unit).items[index]
 
 
+def _confirmation_of(adoption_id: int, revision_number: int) -> Confirmation | None:
+    return db.session.scalar(select(Confirmation).where(Confirmation.adoption_id == adoption_id,
+                                                        Confirmation.revision_number == revision_number)
+                             .execution_options(populate_existing=True))
+
+
 def confirm(actor, document: Document, unit: Unit, *, revision_number: int, reason: str = "") -> Confirmation:
     authorize(actor, "adoption.act", unit)
     current = _check_current(document, unit, revision_number)
     reason = _clean_text(reason, MAX_COMMENT_CHARS, "Motiveringen", "reason")
-    status = unit_status(document, unit)
-    if status.confirmed_current:
-        return status.confirmation  # a double submit changes nothing
-    if status.done < status.total and len(reason) < MIN_REASON_CHARS:
-        raise ValidationError(
-            f"{status.total - status.done} av {status.total} punkter är inte klara. Bocka av dem, eller skriv "
-            f"varför rutinen ändå är införd (minst {MIN_REASON_CHARS} tecken).", field="reason")
 
     def write():
         adoption = _adoption_for(document, unit)
+        existing = _confirmation_of(adoption.id, current.number)
+        if existing is not None:
+            db.session.commit()
+            return existing  # a double submit changes nothing
+        # Progress read under the adoption's lock, so the stored counts are those confirmed.
+        db.session.expire(adoption, ["items", "confirmations"])
+        status = unit_status(document, unit)
+        if status.done < status.total and len(reason) < MIN_REASON_CHARS:
+            raise ValidationError(
+                f"{status.total - status.done} av {status.total} punkter är inte klara. Bocka av dem, eller "
+                f"skriv varför rutinen ändå är införd (minst {MIN_REASON_CHARS} tecken).", field="reason")
         confirmation = Confirmation(
             adoption=adoption, revision_id=current.id, revision_number=current.number,
             confirmed_by_id=getattr(actor, "id", None), confirmed_by_label=getattr(actor, "email", str(actor)),
@@ -333,7 +356,13 @@ def confirm(actor, document: Document, unit: Unit, *, revision_number: int, reas
         db.session.commit()
         return confirmation
 
-    return _retrying(write)
+    # Should a twin still slip past the lock, the unique constraint refuses it and the retry
+    # returns the twin's confirmation.
+    try:
+        return _retrying(write)
+    except ValidationError:
+        db.session.rollback()  # release the adoption's lock; nothing was written
+        raise
 
 
 def set_deadline(actor, document: Document, deadline: date | None) -> None:
