@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.clock import utcnow
+from portal.clock import check_date, utcnow
 from portal.extensions import db
 
 # Swedish labels of the actions, for the admin's log page and its filter.
@@ -109,6 +109,9 @@ def search_events(*, q: str = "", action: str = "", target_type: str = "", from_
         stmt = stmt.where(AuditEvent.action == action)
     if target_type:
         stmt = stmt.where(AuditEvent.target_type == target_type)
+    for day, name in ((from_date, "from_date"), (to_date, "to_date")):
+        if day:
+            check_date(day, field=name)
     if from_date:
         stmt = stmt.where(AuditEvent.at >= datetime.combine(from_date, datetime.min.time()))
     if to_date:

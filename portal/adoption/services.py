@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.adoption.models import Adoption, AdoptionDeadline, Confirmation, ItemProgress, item_key
-from portal.clock import utcnow
+from portal.clock import check_date, utcnow
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook.markdown import extract_checklist
@@ -367,6 +367,8 @@ def confirm(actor, document: Document, unit: Unit, *, revision_number: int, reas
 
 def set_deadline(actor, document: Document, deadline: date | None) -> None:
     authorize(actor, "adoption.set_deadline", document)
+    if deadline is not None:
+        check_date(deadline, field="deadline")
     existing = db.session.get(AdoptionDeadline, document.id)
     before = existing.deadline if existing else None
     if before == deadline:
@@ -484,6 +486,7 @@ class Evidence:
 
 def evidence_at(user, document: Document, day: date) -> Evidence:
     """Which version was in force at the end of `day`, and which units had confirmed which version."""
+    check_date(day, field="datum")
     end = datetime.combine(day + timedelta(days=1), datetime.min.time())
     published = list(db.session.scalars(
         select(Revision).where(Revision.document_id == document.id, Revision.published_at.is_not(None),

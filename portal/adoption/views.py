@@ -133,7 +133,7 @@ def routine(slug: str):
             services.set_deadline(current_user, document, form.deadline.data)
             flash("Sista dag för införandet är sparad." if form.deadline.data else "Sista dag är borttagen.", "success")
             return redirect(url_for("adoption.routine", slug=document.slug))
-        if form.deadline.errors:
+        if form.deadline.errors and form.deadline.data is None:  # unreadable, not out of range
             form.deadline.errors = ["Ange ett datum som ÅÅÅÅ-MM-DD, eller lämna fältet tomt."]
     status_filter = FILTERS.get(request.args.get("visa", ""), "")
     rows = services.routine_units(current_user, document, status_filter)
@@ -166,10 +166,10 @@ def unit(unit_id: int):
 def _export_day():
     if not request.args.get("datum"):
         return None
-    try:
-        return date.fromisoformat(request.args["datum"])
-    except ValueError:
-        raise ValidationError("Ange datumet som ÅÅÅÅ-MM-DD.")
+    form = DateForm(request.args)  # the same spelling and range as the page's date form
+    if not form.validate():
+        raise ValidationError(" ".join(form.datum.errors))
+    return form.datum.data
 
 
 @bp.route("/inforande/export.csv")

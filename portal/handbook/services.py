@@ -7,7 +7,7 @@ the policy, validates, writes, records the audit event, commits, and then announ
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from blinker import Namespace
 from sqlalchemy import func, select, update
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal import audit
-from portal.clock import utcnow
+from portal.clock import DATE_RANGE_TEXT, date_in_range, utcnow
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook import diff as diffing
@@ -41,6 +41,7 @@ for _action, _label in {
 }.items():
     audit.register_action(_action, _label)
 
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # fromisoformat alone also takes 20260302 and week dates
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 RESERVED_SLUGS = {"ny", "forhandsgranska"}
 MAX_BODY_CHARS = 2_000_000
@@ -116,13 +117,20 @@ def normalize_meta(meta: dict) -> dict:
         value = meta.get(key)
         if value in (None, ""):
             result[key] = None
-        elif isinstance(value, date):
-            result[key] = value.isoformat()
-        else:
+            continue
+        if isinstance(value, datetime):
+            raise ValidationError(f"{FIELD_LABELS[key]} ska vara ett datum utan klockslag.", field=key)
+        if not isinstance(value, date):
+            text = str(value).strip()
             try:
-                result[key] = date.fromisoformat(str(value).strip()).isoformat()
+                if not DATE_RE.match(text):
+                    raise ValueError(text)
+                value = date.fromisoformat(text)
             except ValueError:
                 raise ValidationError(f"{FIELD_LABELS[key]} ska vara ett datum som ÅÅÅÅ-MM-DD.", field=key)
+        if not date_in_range(value):
+            raise ValidationError(f"{FIELD_LABELS[key]} ska vara ett datum {DATE_RANGE_TEXT}.", field=key)
+        result[key] = value.isoformat()
     for key in META_LIST_FIELDS:
         value = meta.get(key) or []
         if isinstance(value, str):
