@@ -46,6 +46,8 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 RESERVED_SLUGS = {"ny", "forhandsgranska"}
 MAX_BODY_CHARS = 2_000_000
 MAX_TITLE_CHARS = 200
+MAX_CHANGE_NOTE_CHARS = 1000
+MIN_POSITION, MAX_POSITION = -1_000_000, 1_000_000
 META_TEXT_FIELDS = ("decided_by", "owner")
 META_DATE_FIELDS = ("decided_on", "review_by")
 META_LIST_FIELDS = ("legal_refs", "tags", "applies_to")
@@ -57,6 +59,9 @@ REVIEW_WARNING_DAYS = 60
 
 def _has_control_chars(text: str) -> bool:
     return any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text)
+
+
+has_control_chars = _has_control_chars  # the content import checks its own front matter with it
 
 
 def validate_slug(slug: str) -> str:
@@ -391,6 +396,11 @@ def _commit_visible_change(document: Document) -> None:
     document_changed.send(document.id)
 
 
+def commit_visible_change(document: Document) -> None:
+    """Commit building blocks a caller composed (below) as one change readers can see."""
+    _commit_visible_change(document)
+
+
 def _check_department(actor, department: Department) -> None:
     if department is None:
         raise ValidationError("Välj en ägande förvaltning.", field="department")
@@ -412,11 +422,26 @@ def slug_taken(slug: str, document: Document | None = None) -> bool:
     return (existing is not None and existing != mine) or (redirect is not None and redirect.document_id != mine)
 
 
-def create_document(actor, *, slug: str, title: str, kind: str, department: Department,
-                    parent: Document | None = None, position: int | None = None, body: str = "",
-                    meta: dict | None = None) -> Document:
+# The building blocks below (add_document, add_draft, stamp_published, set_structure) check, write
+# and flush but never commit, so that a caller composing several of them (the content import: one
+# file, one transaction) can refuse the whole and store nothing; it ends with commit_visible_change.
+# The public functions that wrap them are each one transaction.
+
+def create_document(actor, **fields) -> Document:
+    """A new document with its first draft (fields as for add_document)."""
+    document = add_document(actor, **fields)
+    db.session.commit()
+    return document
+
+
+def add_document(actor, *, slug: str, title: str, kind: str, department: Department,
+                 parent: Document | None = None, position: int | None = None, body: str = "",
+                 meta: dict | None = None) -> Document:
+    """A new document with its first draft, in the caller's transaction."""
     _check_department(actor, department)
     slug, title, kind = validate_slug(slug), validate_title(title), validate_kind(kind)
+    if position is not None:
+        validate_position(position)
     body, meta = normalize_body(body or default_body(kind)), normalize_meta(meta or {})
     _resolve_departments(meta["applies_to"])
     if slug_taken(slug):
@@ -431,7 +456,6 @@ def create_document(actor, *, slug: str, title: str, kind: str, department: Depa
     _new_revision(actor, document, title=title, body=body, meta=meta, based_on=None, note="Nytt dokument")
     audit.record(actor, "document.created", document, f"{KINDS[kind]} ”{title}” (/{slug}), "
                  f"ägare {department.name}")
-    db.session.commit()
     return document
 
 
@@ -462,6 +486,14 @@ def _save_conflict(document: Document, base_number: int, yours: dict) -> EditCon
 def save_draft(actor, document: Document, *, base_number: int, title: str, body: str, meta: dict,
                note: str = "") -> Revision:
     """Save a new revision based on `base_number`; refuse with both texts if someone saved since."""
+    revision = add_draft(actor, document, base_number=base_number, title=title, body=body, meta=meta, note=note)
+    db.session.commit()
+    return revision
+
+
+def add_draft(actor, document: Document, *, base_number: int, title: str, body: str, meta: dict,
+              note: str = "") -> Revision:
+    """save_draft in the caller's transaction (an unchanged text returns the latest revision)."""
     authorize(actor, "document.edit", document)
     if document.is_archived:
         raise ValidationError("Dokumentet är arkiverat. Ta tillbaka det från arkivet först.")
@@ -484,20 +516,35 @@ def save_draft(actor, document: Document, *, base_number: int, title: str, body:
         document.title = title
     audit.record(actor, "document.saved", document, f"Utkast version {revision.number}"
                  + (f": {note}" if note else ""))
-    db.session.commit()
+    db.session.flush()
     return revision
 
 
 def publish(document: Document, revision: Revision, editor, note: str, substantial) -> Revision:
     """Publish the newest revision with a change note and a choice of minor or substantial change."""
-    authorize(editor, "document.edit", document)
-    if document.is_archived:
-        raise ValidationError("Dokumentet är arkiverat och kan inte publiceras.")
+    revision = stamp_published(document, revision, editor, note, substantial)
+    _commit_visible_change(document)
+    return revision
+
+
+def validate_change_note(note) -> str:
+    if note is not None and not isinstance(note, str):
+        raise ValidationError("Ändringsnoteringen ska vara text.", field="change_note")
     note = " ".join((note or "").split())
     if not note:
         raise ValidationError("Skriv en ändringsnotering: vad har ändrats och varför?", field="change_note")
-    if len(note) > 1000 or _has_control_chars(note):
-        raise ValidationError("Ändringsnoteringen får vara högst 1000 tecken vanlig text.", field="change_note")
+    if len(note) > MAX_CHANGE_NOTE_CHARS or _has_control_chars(note):
+        raise ValidationError(f"Ändringsnoteringen får vara högst {MAX_CHANGE_NOTE_CHARS} tecken vanlig text.",
+                              field="change_note")
+    return note
+
+
+def stamp_published(document: Document, revision: Revision, editor, note: str, substantial) -> Revision:
+    """publish in the caller's transaction; the caller ends with commit_visible_change."""
+    authorize(editor, "document.edit", document)
+    if document.is_archived:
+        raise ValidationError("Dokumentet är arkiverat och kan inte publiceras.")
+    note = validate_change_note(note)
     if substantial not in (True, False):
         raise ValidationError("Välj om det är en språklig eller en väsentlig ändring.", field="substantial")
     if revision.document_id != document.id:
@@ -528,7 +575,7 @@ def publish(document: Document, revision: Revision, editor, note: str, substanti
     audit.record(editor, "document.published", document,
                  f"Version {previous.number if previous else '–'} → {revision.number} "
                  f"({revision.change_kind_label.lower()}): {note}")
-    _commit_visible_change(document)
+    db.session.flush()
     return revision
 
 
@@ -544,8 +591,7 @@ def save_and_publish(editor, document: Document, *, base_number: int, title: str
                      meta: dict, note: str, substantial) -> Revision:
     """What an editor's "Publicera" does: save the text (if changed), then publish it."""
     # Validate the publication choice before saving, so a missing note does not leave a draft.
-    if not " ".join((note or "").split()):
-        raise ValidationError("Skriv en ändringsnotering: vad har ändrats och varför?", field="change_note")
+    validate_change_note(note)
     if substantial not in (True, False):
         raise ValidationError("Välj om det är en språklig eller en väsentlig ändring.", field="substantial")
     revision = save_draft(editor, document, base_number=base_number, title=title, body=body, meta=meta,
@@ -571,19 +617,33 @@ def restore(actor, document: Document, number: int) -> Revision:
 
 def update_structure(actor, document: Document, *, parent: Document | None, position: int,
                      kind: str, department: Department) -> None:
+    set_structure(actor, document, parent=parent, position=position, kind=kind, department=department)
+    _commit_visible_change(document)
+
+
+def validate_position(position) -> int:
+    # The column is a 32-bit integer on PostgreSQL; the range leaves room for any real ordering.
+    if isinstance(position, bool) or not isinstance(position, int) \
+            or not MIN_POSITION <= position <= MAX_POSITION:
+        raise ValidationError("Ordningen ska vara ett heltal.", field="position")
+    return position
+
+
+def set_structure(actor, document: Document, *, parent: Document | None, position: int,
+                  kind: str, department: Department) -> None:
+    """update_structure in the caller's transaction; the caller ends with commit_visible_change."""
     authorize(actor, "document.edit", document)
     if department.id != document.department_id:
         authorize(actor, "document.create", department)
     kind = validate_kind(kind)
     _check_parent(document, parent)
-    if not isinstance(position, int) or not -1_000_000 <= position <= 1_000_000:
-        raise ValidationError("Ordningen ska vara ett heltal.", field="position")
+    validate_position(position)
     before = _structure_summary(document)
     document.parent, document.position, document.kind, document.department = parent, position, kind, department
     after = _structure_summary(document)
     if before != after:
         audit.record(actor, "document.moved", document, f"{before} → {after}")
-    _commit_visible_change(document)
+    db.session.flush()
 
 
 def _structure_summary(document: Document) -> str:

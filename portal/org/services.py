@@ -90,6 +90,11 @@ def _add_unit(actor, department: Department, name: str, kind: str) -> Unit:
     return unit
 
 
+def add_department(actor, name: str) -> Department:
+    """create_department in the caller's transaction (flushes, never commits): the content import."""
+    return _add_department(actor, name)
+
+
 def create_department(actor, name: str) -> Department:
     department = _add_department(actor, name)
     db.session.commit()
