@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.adoption.models import Adoption, AdoptionDeadline, Confirmation, ItemProgress, item_key
+from portal import clock
 from portal.clock import check_date, utcnow
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
@@ -178,7 +179,7 @@ def statuses(pairs: list[tuple[Document, Unit]], today: date | None = None) -> l
     """Status of many (routine, unit) pairs in a handful of queries."""
     if not pairs:
         return []
-    today = today or date.today()
+    today = today or clock.today()
     document_ids = {d.id for d, _ in pairs}
     unit_ids = {u.id for _, u in pairs}
     adoptions = {(a.document_id, a.unit_id): a for a in db.session.scalars(
@@ -487,7 +488,7 @@ class Evidence:
 def evidence_at(user, document: Document, day: date) -> Evidence:
     """Which version was in force at the end of `day`, and which units had confirmed which version."""
     check_date(day, field="datum")
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time())
+    end = clock.day_start(day + timedelta(days=1))  # the end of the day where the units are
     published = list(db.session.scalars(
         select(Revision).where(Revision.document_id == document.id, Revision.published_at.is_not(None),
                                Revision.published_at < end).order_by(Revision.number)))
@@ -520,7 +521,7 @@ def export_rows(user, day: date | None = None) -> list[list]:
         for s in sorted(visible_statuses(user), key=lambda s: (s.document.title, s.unit.department.name, s.unit.name)):
             c = s.confirmation
             rows.append([s.document.title, s.document.slug, s.revision.number, s.unit.department.name, s.unit.name,
-                         s.label, c.revision_number if c else "", c.confirmed_at.date().isoformat() if c else "",
+                         s.label, c.revision_number if c else "", _local_day(c),
                          _who(c), s.done, s.total, s.deadline.isoformat() if s.deadline else "",
                          c.reason if c else ""])
         return rows
@@ -531,10 +532,14 @@ def export_rows(user, day: date | None = None) -> list[list]:
             c = row.confirmation
             rows.append([document.title, document.slug, evidence.revision.number if evidence.revision else "",
                          row.unit.department.name, row.unit.name, row.label, c.revision_number if c else "",
-                         c.confirmed_at.date().isoformat() if c else "", _who(c),
+                         _local_day(c), _who(c),
                          c.items_done if c else "", c.items_total if c else "",
                          deadline.isoformat() if deadline else "", c.reason if c else ""])
     return rows
+
+
+def _local_day(confirmation) -> str:
+    return clock.local(confirmation.confirmed_at).date().isoformat() if confirmation else ""
 
 
 def _who(confirmation) -> str:

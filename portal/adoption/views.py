@@ -4,6 +4,7 @@ from datetime import date
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal import clock
 from portal.adoption import services
 from portal.adoption.forms import ConfirmForm, DateForm, DeadlineForm, ItemForm
 from portal.errors import EditConflict, PermissionDenied, ValidationError
@@ -176,7 +177,7 @@ def _export_day():
 @requires("adoption.dashboard")
 def export_csv():
     day = _export_day()
-    name = f"inforande-{(day or date.today()).isoformat()}.csv"
+    name = f"inforande-{(day or clock.today()).isoformat()}.csv"
     return Response(services.export_csv(current_user, day), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -185,7 +186,7 @@ def export_csv():
 @requires("adoption.dashboard")
 def export_xlsx():
     day = _export_day()
-    name = f"inforande-{(day or date.today()).isoformat()}.xlsx"
+    name = f"inforande-{(day or clock.today()).isoformat()}.xlsx"
     return Response(services.export_xlsx(current_user, day),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

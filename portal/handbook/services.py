@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal import audit
+from portal import audit, clock
 from portal.clock import DATE_RANGE_TEXT, date_in_range, utcnow
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
@@ -312,7 +312,7 @@ class ReviewItem:
 
 
 def review_due(today: date | None = None, within_days: int = REVIEW_WARNING_DAYS) -> list[ReviewItem]:
-    today = today or date.today()
+    today = today or clock.today()
     items = []
     for document in list_documents(include_archived=False):
         revision = document.current_revision
