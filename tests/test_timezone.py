@@ -14,6 +14,7 @@ from portal.adoption.models import Confirmation, ItemProgress
 from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.handbook.models import Revision
+from portal.org.models import Unit
 from portal.templating import long_date, swedish_date
 from tests.adoption.conftest import routine  # noqa: F401  (fixture)
 from tests.handbook.conftest import make_document, system  # noqa: F401  (fixtures)
@@ -25,6 +26,10 @@ SUMMER_EVENING_UTC = datetime(2026, 7, 1, 22, 30)   # 2026-07-02 00:30 in Stockh
 def _set(model, **values):
     db.session.execute(model.__table__.update().values(**values))
     db.session.commit()
+
+
+def _units_since_january():
+    _set(Unit, created_at=datetime(2026, 1, 1))  # evidence at a date lists the units that existed then
 
 
 def test_the_date_filter_shows_stockholm_time_winter_and_summer(app):
@@ -81,6 +86,7 @@ def test_exports_give_the_local_confirmation_day(client, login_as, make_user, lo
     client.post(f"/min-enhet/{unit.id}/orosanmalan/bekrafta", data={"revision": "1"})
     _set(Confirmation, confirmed_at=WINTER_EVENING_UTC)
     _set(Revision, published_at=datetime(2026, 2, 1, 9, 0))
+    _units_since_january()
     client.post("/logga-ut")
     login(make_user("admin"))
     for query in ("", "?datum=2026-03-02"):
@@ -103,6 +109,7 @@ def test_evidence_at_a_date_ends_the_day_at_local_midnight(client, login_as, mak
     client.post(f"/min-enhet/{unit.id}/orosanmalan/bekrafta", data={"revision": "1"})
     _set(Revision, published_at=datetime(2026, 2, 28, 22, 30))  # 2026-02-28 23:30 in Stockholm
     _set(Confirmation, confirmed_at=WINTER_EVENING_UTC)          # 2026-03-02 00:30 in Stockholm
+    _units_since_january()
     client.post("/logga-ut")
     login(make_user("admin"))
     page = client.get("/inforande/rutin/orosanmalan/per-datum?datum=2026-02-28").get_data(as_text=True)

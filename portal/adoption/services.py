@@ -27,7 +27,8 @@ from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook.markdown import extract_checklist
 from portal.handbook.models import CONTROLLED_KINDS, Document, Revision, document_applies_to
-from portal.org.models import Department, Unit
+from portal.org import services as org
+from portal.org.models import Department, Unit, UnitActivation
 from portal.policy import authorize, can
 
 MIN_REASON_CHARS = 10
@@ -128,6 +129,16 @@ def routine_documents() -> list[Document]:
                Document.archived_at.is_(None))
         .options(selectinload(Document.current_revision), selectinload(Document.applies_to))
         .distinct().order_by(Document.position, Document.title)))
+
+
+def routines_at(end: datetime) -> list[Document]:
+    """Routines and agreements published before `end` (a stored UTC time) and not archived by then,
+    whatever their "gäller för" says today."""
+    published = select(Revision.document_id).where(Revision.published_at < end)
+    return list(db.session.scalars(
+        select(Document).where(Document.kind.in_(CONTROLLED_KINDS), Document.id.in_(published),
+                               Document.archived_at.is_(None) | (Document.archived_at >= end))
+        .order_by(Document.position, Document.title)))
 
 
 def get_routine(slug: str) -> Document:
@@ -485,8 +496,24 @@ class Evidence:
     rows: list[EvidenceRow]
 
 
-def evidence_at(user, document: Document, day: date) -> Evidence:
-    """Which version was in force at the end of `day`, and which units had confirmed which version."""
+def _units_active_at(end: datetime) -> list[Unit]:
+    """The units that existed and were active just before `end` (a stored UTC time)."""
+    active = {}
+    for unit_id, state in db.session.execute(
+            select(UnitActivation.unit_id, UnitActivation.active).where(UnitActivation.at < end)
+            .order_by(UnitActivation.at, UnitActivation.id)):
+        active[unit_id] = state
+    units = db.session.scalars(select(Unit).where(Unit.created_at < end)
+                               .options(selectinload(Unit.department)).order_by(Unit.name))
+    return [u for u in units if active.get(u.id, True)]  # active from creation until a change
+
+
+def evidence_at(user, document: Document, day: date, units_then: list[Unit] | None = None) -> Evidence:
+    """Which version was in force at the end of `day`, and which units had confirmed which version.
+
+    As things were then: the units of the departments the version in force named in "gäller för",
+    among the units that existed and were active that day (`units_then`, for many routines at once).
+    """
     check_date(day, field="datum")
     end = clock.day_start(day + timedelta(days=1))  # the end of the day where the units are
     published = list(db.session.scalars(
@@ -494,7 +521,13 @@ def evidence_at(user, document: Document, day: date) -> Evidence:
                                Revision.published_at < end).order_by(Revision.number)))
     in_force = published[-1] if published else None
     last_substantial = max((r.number for r in published if r.substantial), default=0)
-    units = [u for u in _active_units() if applies(document, u) and may_view(user, document, u)]
+    departments = set()
+    for name in (in_force.meta or {}).get("applies_to", []) if in_force else []:
+        department = org.find_department(name)  # also by a former name, should it have been renamed
+        if department is not None:
+            departments.add(department.id)
+    units_then = _units_active_at(end) if units_then is None else units_then
+    units = [u for u in units_then if u.department_id in departments and may_view(user, document, u)]
     adoptions = {a.unit_id: a for a in db.session.scalars(
         select(Adoption).where(Adoption.document_id == document.id))}
     rows = []
@@ -525,8 +558,10 @@ def export_rows(user, day: date | None = None) -> list[list]:
                          _who(c), s.done, s.total, s.deadline.isoformat() if s.deadline else "",
                          c.reason if c else ""])
         return rows
-    for document in routine_documents():
-        evidence = evidence_at(user, document, day)
+    end = clock.day_start(day + timedelta(days=1))
+    units_then = _units_active_at(end)
+    for document in routines_at(end):
+        evidence = evidence_at(user, document, day, units_then)
         deadline = deadline_of(document)
         for row in evidence.rows:
             c = row.confirmation

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
-from portal.org.models import UNIT_KINDS, Department, Unit
+from portal.org.models import UNIT_KINDS, Department, Unit, UnitActivation
 
 
 def slugify(text: str) -> str:
@@ -114,6 +114,8 @@ def update_unit(actor, unit: Unit, *, name: str, kind: str, active: bool) -> Non
     if name != unit.name and any(u.name == name for u in unit.department.units):
         raise ValidationError(f"Enheten ”{name}” finns redan i {unit.department.name}.", field="name")
     before = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
+    if active != unit.active:
+        db.session.add(UnitActivation(unit_id=unit.id, active=active))
     unit.name, unit.kind, unit.active = name, kind, active
     after = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
     if before != after:

@@ -146,6 +146,8 @@ def test_evidence_at_a_date_shows_version_in_force_and_confirmations(client, log
     db.session.execute(Confirmation.__table__.update().values(confirmed_at=last_month))
     from portal.handbook.models import Revision
     db.session.execute(Revision.__table__.update().where(Revision.number == 1).values(published_at=last_month - timedelta(days=1)))
+    from portal.org.models import Unit
+    db.session.execute(Unit.__table__.update().values(created_at=last_month - timedelta(days=2)))  # units existed then
     db.session.commit()
     republish(routine, ROUTINE_BODY + "\nNytt stycke.\n", substantial=True)
     client.post("/logga-ut")
