@@ -34,6 +34,8 @@ class Config:
     SEARCH_SYNC_REBUILD_LIMIT = int(os.environ.get("SEARCH_SYNC_REBUILD_LIMIT", "500"))
     SITE_NAME = os.environ.get("SITE_NAME", "Samverkansportalen")
     MUNICIPALITY_NAME = os.environ.get("MUNICIPALITY_NAME", "Exempelkommun")
+    # Times are stored in UTC and shown, exported and cut into days in this zone.
+    TIMEZONE = os.environ.get("TIMEZONE", "Europe/Stockholm")
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a long editing session must not lose its form
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 10 * 3600))
     SESSION_COOKIE_HTTPONLY = True

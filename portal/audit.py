@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.clock import utcnow
+from portal.clock import check_date, utcnow
 from portal.extensions import db
 
 # Swedish labels of the actions, for the admin's log page and its filter.
@@ -99,6 +99,8 @@ def search_events(*, q: str = "", action: str = "", target_type: str = "", from_
 
     from sqlalchemy import or_, select
 
+    from portal.clock import day_start
+
     stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if q:
         # % and _ are searched for as themselves (e-mail addresses often contain an underscore).
@@ -110,9 +112,12 @@ def search_events(*, q: str = "", action: str = "", target_type: str = "", from_
         stmt = stmt.where(AuditEvent.action == action)
     if target_type:
         stmt = stmt.where(AuditEvent.target_type == target_type)
+    for day, name in ((from_date, "from_date"), (to_date, "to_date")):
+        if day:
+            check_date(day, field=name)
+    # Whole days where the portal's people are, as the log shows its times.
     if from_date:
-        stmt = stmt.where(AuditEvent.at >= datetime.combine(from_date, datetime.min.time()))
+        stmt = stmt.where(AuditEvent.at >= day_start(from_date))
     if to_date:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(to_date + timedelta(days=1),
-                                                           datetime.min.time()))
+        stmt = stmt.where(AuditEvent.at < day_start(to_date + timedelta(days=1)))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -1,6 +1,8 @@
 """Helpers shared by every domain's forms: the base form class and placing service errors."""
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError as FieldError
 
+from portal import clock
 from portal.errors import ValidationError
 
 # WTForms' own messages (a select given a value it does not offer, a number or date that does not
@@ -58,6 +60,14 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _SwedishTranslations()
+
+
+class DateInRange:
+    """A DateField accepts years 1 to 9999; people's dates must lie in clock's range."""
+
+    def __call__(self, form, field):
+        if field.data is not None and not clock.date_in_range(field.data):
+            raise FieldError(f"Ange ett datum {clock.DATE_RANGE_TEXT}.")
 
 
 def apply_error(form, error: ValidationError) -> None:

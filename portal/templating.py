@@ -4,7 +4,7 @@ from datetime import date, datetime
 from flask import current_app, request
 from flask_login import current_user
 
-from portal import policy
+from portal import clock, policy
 
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
           "oktober", "november", "december"]
@@ -14,7 +14,7 @@ def swedish_date(value) -> str:
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return clock.local(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -23,6 +23,8 @@ def swedish_date(value) -> str:
 def long_date(value) -> str:
     if value is None:
         return "–"
+    if isinstance(value, datetime):
+        value = clock.local(value)
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
@@ -63,3 +65,4 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["langt_datum"] = long_date
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    clock.load_zone(app.config.get("TIMEZONE") or clock.DEFAULT_TIMEZONE)  # the filters' zone must exist

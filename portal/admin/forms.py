@@ -4,7 +4,7 @@ from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectF
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.auth.models import GRANTABLE_ROLES, ROLES
-from portal.forms import Form
+from portal.forms import DateInRange, Form
 from portal.org.models import UNIT_KINDS
 
 
@@ -106,6 +106,6 @@ class AuditFilterForm(Form):
     q = StringField("Fritext", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
     action = SelectField("Händelse", validators=[Optional()], validate_choice=False)
     target_type = SelectField("Typ av objekt", validators=[Optional()], validate_choice=False)
-    from_date = DateField("Från och med", validators=[Optional()],
+    from_date = DateField("Från och med", validators=[Optional(), DateInRange()],
                           render_kw={"placeholder": "ÅÅÅÅ-MM-DD"})
-    to_date = DateField("Till och med", validators=[Optional()])
+    to_date = DateField("Till och med", validators=[Optional(), DateInRange()])

@@ -3,7 +3,7 @@ from wtforms import BooleanField, DateField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from portal.forms import Form
+from portal.forms import DateInRange, Form
 
 REVISION_VALIDATORS = [InputRequired("Versionsnummer saknas. Ladda om sidan."),
                        NumberRange(1, 2**31 - 1, "Ogiltigt versionsnummer. Ladda om sidan.")]
@@ -24,7 +24,7 @@ class ConfirmForm(Form):
 
 
 class DeadlineForm(Form):
-    deadline = DateField("Införas senast", validators=[Optional()],
+    deadline = DateField("Införas senast", validators=[Optional(), DateInRange()],
                          render_kw={"placeholder": "ÅÅÅÅ-MM-DD"})
 
 
@@ -32,5 +32,5 @@ class DateForm(Form):
     class Meta:
         csrf = False  # a GET question changes nothing
 
-    datum = DateField("Datum", validators=[InputRequired("Ange ett datum som ÅÅÅÅ-MM-DD.")],
+    datum = DateField("Datum", validators=[InputRequired("Ange ett datum som ÅÅÅÅ-MM-DD."), DateInRange()],
                       render_kw={"placeholder": "ÅÅÅÅ-MM-DD"})

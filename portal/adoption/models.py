@@ -60,6 +60,8 @@ class Confirmation(db.Model):
     """"Rutinen är införd", bound to the version the unit head confirmed. Never changed afterwards."""
 
     __tablename__ = "adoption_confirmations"
+    # A unit confirms a version once: a double submit must find the first confirmation, not add one.
+    __table_args__ = (UniqueConstraint("adoption_id", "revision_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     adoption_id: Mapped[int] = mapped_column(ForeignKey("adoptions.id"), index=True)

@@ -15,18 +15,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.adoption.models import Adoption, AdoptionDeadline, Confirmation, ItemProgress, item_key
-from portal.clock import utcnow
+from portal import clock
+from portal.clock import check_date, utcnow
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook.markdown import extract_checklist
 from portal.handbook.models import CONTROLLED_KINDS, Document, Revision, document_applies_to
-from portal.org.models import Department, Unit
+from portal.org import services as org
+from portal.org.models import Department, Unit, UnitActivation
 from portal.policy import authorize, can
 
 MIN_REASON_CHARS = 10
@@ -129,6 +131,16 @@ def routine_documents() -> list[Document]:
         .distinct().order_by(Document.position, Document.title)))
 
 
+def routines_at(end: datetime) -> list[Document]:
+    """Routines and agreements published before `end` (a stored UTC time) and not archived by then,
+    whatever their "gäller för" says today."""
+    published = select(Revision.document_id).where(Revision.published_at < end)
+    return list(db.session.scalars(
+        select(Document).where(Document.kind.in_(CONTROLLED_KINDS), Document.id.in_(published),
+                               Document.archived_at.is_(None) | (Document.archived_at >= end))
+        .order_by(Document.position, Document.title)))
+
+
 def get_routine(slug: str) -> Document:
     document = db.session.scalar(select(Document).where(Document.slug == slug))
     if document is None or document.kind not in CONTROLLED_KINDS or not document.is_published \
@@ -178,7 +190,7 @@ def statuses(pairs: list[tuple[Document, Unit]], today: date | None = None) -> l
     """Status of many (routine, unit) pairs in a handful of queries."""
     if not pairs:
         return []
-    today = today or date.today()
+    today = today or clock.today()
     document_ids = {d.id for d, _ in pairs}
     unit_ids = {u.id for _, u in pairs}
     adoptions = {(a.document_id, a.unit_id): a for a in db.session.scalars(
@@ -235,12 +247,24 @@ def _check_current(document: Document, unit: Unit, revision_number: int) -> Revi
 
 
 def _adoption_for(document: Document, unit: Unit) -> Adoption:
+    """The unit's adoption of the routine, created if needed, and held until commit.
+
+    Ticks and confirmations of one adoption queue on its row, so each re-reads what the one before
+    it committed: a double submit then finds its twin's work instead of writing it again. PostgreSQL
+    locks the row (SELECT … FOR UPDATE). SQLite has no row locks and starts its write transaction
+    only at the first write, so there a no-op UPDATE takes the database's write lock instead.
+    """
     adoption = db.session.scalar(select(Adoption).where(Adoption.document_id == document.id,
                                                         Adoption.unit_id == unit.id))
     if adoption is None:
         adoption = Adoption(document=document, unit=unit)
         db.session.add(adoption)
-        db.session.flush()
+        db.session.flush()  # a concurrent first tick raises IntegrityError here; the caller retries
+    elif db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Adoption).where(Adoption.id == adoption.id)
+                           .values(created_at=Adoption.created_at).execution_options(synchronize_session=False))
+    else:
+        db.session.execute(select(Adoption.id).where(Adoption.id == adoption.id).with_for_update())
     return adoption
 
 
@@ -278,7 +302,8 @@ def set_item(actor, document: Document, unit: Unit, *, revision_number: int, ind
         adoption = _adoption_for(document, unit)
         key = item_key(text)
         progress = db.session.scalar(select(ItemProgress).where(ItemProgress.adoption_id == adoption.id,
-                                                                ItemProgress.item_key == key))
+                                                                ItemProgress.item_key == key)
+                                     .execution_options(populate_existing=True))
         if progress is not None and progress.done == done and progress.comment == comment:
             db.session.commit()
             return  # a double submit changes nothing
@@ -307,20 +332,30 @@ def set_item(actor, document: Document, unit: Unit, *, revision_number: int, ind
     return unit_status(document, unit).items[index]
 
 
+def _confirmation_of(adoption_id: int, revision_number: int) -> Confirmation | None:
+    return db.session.scalar(select(Confirmation).where(Confirmation.adoption_id == adoption_id,
+                                                        Confirmation.revision_number == revision_number)
+                             .execution_options(populate_existing=True))
+
+
 def confirm(actor, document: Document, unit: Unit, *, revision_number: int, reason: str = "") -> Confirmation:
     authorize(actor, "adoption.act", unit)
     current = _check_current(document, unit, revision_number)
     reason = _clean_text(reason, MAX_COMMENT_CHARS, "Motiveringen", "reason")
-    status = unit_status(document, unit)
-    if status.confirmed_current:
-        return status.confirmation  # a double submit changes nothing
-    if status.done < status.total and len(reason) < MIN_REASON_CHARS:
-        raise ValidationError(
-            f"{status.total - status.done} av {status.total} punkter är inte klara. Bocka av dem, eller skriv "
-            f"varför rutinen ändå är införd (minst {MIN_REASON_CHARS} tecken).", field="reason")
 
     def write():
         adoption = _adoption_for(document, unit)
+        existing = _confirmation_of(adoption.id, current.number)
+        if existing is not None:
+            db.session.commit()
+            return existing  # a double submit changes nothing
+        # Progress read under the adoption's lock, so the stored counts are those confirmed.
+        db.session.expire(adoption, ["items", "confirmations"])
+        status = unit_status(document, unit)
+        if status.done < status.total and len(reason) < MIN_REASON_CHARS:
+            raise ValidationError(
+                f"{status.total - status.done} av {status.total} punkter är inte klara. Bocka av dem, eller "
+                f"skriv varför rutinen ändå är införd (minst {MIN_REASON_CHARS} tecken).", field="reason")
         confirmation = Confirmation(
             adoption=adoption, revision_id=current.id, revision_number=current.number,
             confirmed_by_id=getattr(actor, "id", None), confirmed_by_label=getattr(actor, "email", str(actor)),
@@ -333,11 +368,19 @@ def confirm(actor, document: Document, unit: Unit, *, revision_number: int, reas
         db.session.commit()
         return confirmation
 
-    return _retrying(write)
+    # Should a twin still slip past the lock, the unique constraint refuses it and the retry
+    # returns the twin's confirmation.
+    try:
+        return _retrying(write)
+    except ValidationError:
+        db.session.rollback()  # release the adoption's lock; nothing was written
+        raise
 
 
 def set_deadline(actor, document: Document, deadline: date | None) -> None:
     authorize(actor, "adoption.set_deadline", document)
+    if deadline is not None:
+        check_date(deadline, field="deadline")
     existing = db.session.get(AdoptionDeadline, document.id)
     before = existing.deadline if existing else None
     if before == deadline:
@@ -453,15 +496,38 @@ class Evidence:
     rows: list[EvidenceRow]
 
 
-def evidence_at(user, document: Document, day: date) -> Evidence:
-    """Which version was in force at the end of `day`, and which units had confirmed which version."""
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time())
+def _units_active_at(end: datetime) -> list[Unit]:
+    """The units that existed and were active just before `end` (a stored UTC time)."""
+    active = {}
+    for unit_id, state in db.session.execute(
+            select(UnitActivation.unit_id, UnitActivation.active).where(UnitActivation.at < end)
+            .order_by(UnitActivation.at, UnitActivation.id)):
+        active[unit_id] = state
+    units = db.session.scalars(select(Unit).where(Unit.created_at < end)
+                               .options(selectinload(Unit.department)).order_by(Unit.name))
+    return [u for u in units if active.get(u.id, True)]  # active from creation until a change
+
+
+def evidence_at(user, document: Document, day: date, units_then: list[Unit] | None = None) -> Evidence:
+    """Which version was in force at the end of `day`, and which units had confirmed which version.
+
+    As things were then: the units of the departments the version in force named in "gäller för",
+    among the units that existed and were active that day (`units_then`, for many routines at once).
+    """
+    check_date(day, field="datum")
+    end = clock.day_start(day + timedelta(days=1))  # the end of the day where the units are
     published = list(db.session.scalars(
         select(Revision).where(Revision.document_id == document.id, Revision.published_at.is_not(None),
                                Revision.published_at < end).order_by(Revision.number)))
     in_force = published[-1] if published else None
     last_substantial = max((r.number for r in published if r.substantial), default=0)
-    units = [u for u in _active_units() if applies(document, u) and may_view(user, document, u)]
+    departments = set()
+    for name in (in_force.meta or {}).get("applies_to", []) if in_force else []:
+        department = org.find_department(name)  # also by a former name, should it have been renamed
+        if department is not None:
+            departments.add(department.id)
+    units_then = _units_active_at(end) if units_then is None else units_then
+    units = [u for u in units_then if u.department_id in departments and may_view(user, document, u)]
     adoptions = {a.unit_id: a for a in db.session.scalars(
         select(Adoption).where(Adoption.document_id == document.id))}
     rows = []
@@ -488,21 +554,27 @@ def export_rows(user, day: date | None = None) -> list[list]:
         for s in sorted(visible_statuses(user), key=lambda s: (s.document.title, s.unit.department.name, s.unit.name)):
             c = s.confirmation
             rows.append([s.document.title, s.document.slug, s.revision.number, s.unit.department.name, s.unit.name,
-                         s.label, c.revision_number if c else "", c.confirmed_at.date().isoformat() if c else "",
+                         s.label, c.revision_number if c else "", _local_day(c),
                          _who(c), s.done, s.total, s.deadline.isoformat() if s.deadline else "",
                          c.reason if c else ""])
         return rows
-    for document in routine_documents():
-        evidence = evidence_at(user, document, day)
+    end = clock.day_start(day + timedelta(days=1))
+    units_then = _units_active_at(end)
+    for document in routines_at(end):
+        evidence = evidence_at(user, document, day, units_then)
         deadline = deadline_of(document)
         for row in evidence.rows:
             c = row.confirmation
             rows.append([document.title, document.slug, evidence.revision.number if evidence.revision else "",
                          row.unit.department.name, row.unit.name, row.label, c.revision_number if c else "",
-                         c.confirmed_at.date().isoformat() if c else "", _who(c),
+                         _local_day(c), _who(c),
                          c.items_done if c else "", c.items_total if c else "",
                          deadline.isoformat() if deadline else "", c.reason if c else ""])
     return rows
+
+
+def _local_day(confirmation) -> str:
+    return clock.local(confirmation.confirmed_at).date().isoformat() if confirmation else ""
 
 
 def _who(confirmation) -> str:

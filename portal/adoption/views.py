@@ -1,9 +1,9 @@
 """Adoption pages: the unit head's checklist (/min-enhet), dashboards (/inforande) and exports."""
-from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal import clock
 from portal.adoption import services
 from portal.adoption.forms import ConfirmForm, DateForm, DeadlineForm, ItemForm
 from portal.errors import EditConflict, PermissionDenied, ValidationError
@@ -133,7 +133,7 @@ def routine(slug: str):
             services.set_deadline(current_user, document, form.deadline.data)
             flash("Sista dag för införandet är sparad." if form.deadline.data else "Sista dag är borttagen.", "success")
             return redirect(url_for("adoption.routine", slug=document.slug))
-        if form.deadline.errors:
+        if form.deadline.errors and form.deadline.data is None:  # unreadable, not out of range
             form.deadline.errors = ["Ange ett datum som ÅÅÅÅ-MM-DD, eller lämna fältet tomt."]
     status_filter = FILTERS.get(request.args.get("visa", ""), "")
     rows = services.routine_units(current_user, document, status_filter)
@@ -148,7 +148,7 @@ def evidence(slug: str):
     document = services.get_routine(slug)
     if "datum" not in request.args:
         # Opened from a link: the state today, with the date ready to change.
-        form = DateForm(formdata=None, datum=date.today())
+        form = DateForm(formdata=None, datum=clock.today())
     else:
         form = DateForm(request.args)
         if not form.validate():
@@ -170,17 +170,17 @@ def unit(unit_id: int):
 def _export_day():
     if not request.args.get("datum"):
         return None
-    try:
-        return date.fromisoformat(request.args["datum"])
-    except ValueError:
-        raise ValidationError("Ange datumet som ÅÅÅÅ-MM-DD.")
+    form = DateForm(request.args)  # the same spelling and range as the page's date form
+    if not form.validate():
+        raise ValidationError(" ".join(form.datum.errors))
+    return form.datum.data
 
 
 @bp.route("/inforande/export.csv")
 @requires("adoption.dashboard")
 def export_csv():
     day = _export_day()
-    name = f"inforande-{(day or date.today()).isoformat()}.csv"
+    name = f"inforande-{(day or clock.today()).isoformat()}.csv"
     return Response(services.export_csv(current_user, day), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -189,7 +189,7 @@ def export_csv():
 @requires("adoption.dashboard")
 def export_xlsx():
     day = _export_day()
-    name = f"inforande-{(day or date.today()).isoformat()}.xlsx"
+    name = f"inforande-{(day or clock.today()).isoformat()}.xlsx"
     return Response(services.export_xlsx(current_user, day),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

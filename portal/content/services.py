@@ -1,7 +1,10 @@
 """The shipped handbook as files: Markdown with YAML front matter <-> published revisions.
 
 Import is idempotent: an unchanged file makes no revision, a changed file exactly one. A file with
-malformed front matter is refused with its name and the reason, and nothing from it is stored.
+malformed front matter is refused with its name and the reason, and nothing from it is stored:
+every value is checked for type and range when the file is read, and each file is then imported
+in one transaction, so a refusal later on (an editor's draft in the way, say) rolls back all of it,
+the departments it named included.
 Export writes the published versions back in the same format, so export then import changes nothing.
 """
 from dataclasses import dataclass, field
@@ -10,8 +13,9 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 
-from portal.errors import ValidationError
+from portal.errors import DomainError, ValidationError
 from portal.extensions import db
 from portal.handbook import services as handbook
 from portal.handbook.models import Document
@@ -76,6 +80,8 @@ def parse_file(filename: str, text: str) -> ContentFile:
         where = f" (rad {mark.line + 2})" if mark else ""
         raise ContentError(filename, f"front matter är inte giltig YAML{where}: "
                                      f"{getattr(error, 'problem', None) or error}.")
+    except (ValueError, TypeError, RecursionError) as error:  # e.g. a date like 2026-13-45
+        raise ContentError(filename, f"front matter är inte giltig YAML: ett värde kan inte läsas ({error}).")
     if not isinstance(data, dict):
         raise ContentError(filename, "front matter ska vara nyckel: värde-par.")
     unknown = sorted(set(map(str, data)) - set(FRONT_MATTER_KEYS) - set(PUBLISH_KEYS))
@@ -88,13 +94,34 @@ def parse_file(filename: str, text: str) -> ContentFile:
     for key in ("slug", "title", "kind", "department"):
         if not isinstance(data[key], str):
             raise ContentError(filename, f"{key} ska vara text.")
-    if data.get("parent") is not None and not isinstance(data["parent"], str):
-        raise ContentError(filename, "parent ska vara ett dokuments adress (slug) eller null.")
+    department = " ".join(data["department"].split())
+    if len(department) > 200 or handbook.has_control_chars(department):
+        raise ContentError(filename, "department får vara högst 200 tecken vanlig text.")
+    parent = data.get("parent")
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ContentError(filename, "parent ska vara ett dokuments adress (slug) eller null.")
+        try:
+            parent = handbook.validate_slug(parent)
+        except ValidationError as error:
+            raise ContentError(filename, f"parent: {error.message}")
     order = data.get("order", 0)
     if isinstance(order, bool) or not isinstance(order, int):
         raise ContentError(filename, "order ska vara ett heltal.")
+    if not handbook.MIN_POSITION <= order <= handbook.MAX_POSITION:
+        raise ContentError(filename, f"order ska vara ett heltal mellan {handbook.MIN_POSITION} "
+                                     f"och {handbook.MAX_POSITION}.")
     if not isinstance(data.get("substantial", False), bool):
         raise ContentError(filename, "substantial ska vara true eller false.")
+    change_note = data.get("change_note")
+    if change_note is not None:
+        if not isinstance(change_note, str):
+            raise ContentError(filename, "change_note ska vara text (ändringsnoteringen vid publicering).")
+        change_note = " ".join(change_note.split()) or None
+        if change_note and (len(change_note) > handbook.MAX_CHANGE_NOTE_CHARS
+                            or handbook.has_control_chars(change_note)):
+            raise ContentError(filename, f"change_note får vara högst {handbook.MAX_CHANGE_NOTE_CHARS} "
+                                         "tecken vanlig text.")
     try:
         slug = handbook.validate_slug(data["slug"])
         title = handbook.validate_title(data["title"])
@@ -105,11 +132,11 @@ def parse_file(filename: str, text: str) -> ContentFile:
         raise ContentError(filename, error.message)
     if Path(filename).stem != slug:
         raise ContentError(filename, f"filnamnet ska vara {slug}.md så att filen och adressen hör ihop.")
-    if data.get("parent") == slug:
+    if parent == slug:
         raise ContentError(filename, "ett dokument kan inte ligga under sig självt.")
-    return ContentFile(filename=filename, slug=slug, title=title, kind=kind, parent=data.get("parent"),
-                       order=order, department=" ".join(data["department"].split()), meta=meta, body=body,
-                       change_note=data.get("change_note"), substantial=data.get("substantial", False))
+    return ContentFile(filename=filename, slug=slug, title=title, kind=kind, parent=parent, order=order,
+                       department=department, meta=meta, body=body, change_note=change_note,
+                       substantial=data.get("substantial", False))
 
 
 def read_directory(directory: Path) -> tuple[list[ContentFile], list[tuple[str, str]]]:
@@ -141,9 +168,16 @@ def import_directory(actor, directory: Path) -> ImportReport:
             continue
         try:
             _import_one(actor, item, report)
-        except (ContentError, ValidationError) as error:
+        except (ContentError, DomainError) as error:  # DomainError: ValidationError, EditConflict …
             db.session.rollback()
             report.refused.append((item.filename, getattr(error, "reason", None) or error.message))
+            refused_slugs.add(item.slug)
+        except (DataError, IntegrityError):
+            # Not expected after the checks above; still the file's refusal, not a traceback.
+            db.session.rollback()
+            report.refused.append((item.filename, "databasen kunde inte spara filen (ett värde passar inte, "
+                                                  "eller en samtidig ändring krockade). Inget från filen är "
+                                                  "sparat; försök igen."))
             refused_slugs.add(item.slug)
     return report
 
@@ -173,23 +207,35 @@ def _parents_first(files: list[ContentFile], report: ImportReport) -> list[Conte
     return ordered
 
 
-def _department(actor, name: str, report: ImportReport) -> Department:
+def _department(actor, name: str, created: list[str]) -> Department:
     department = org.find_department(name)
     if department is None:
-        department = org.create_department(actor, name)
-        report.departments_created.append(name)
+        department = org.add_department(actor, name)
+        created.append(name)
     return department
 
 
 def _import_one(actor, item: ContentFile, report: ImportReport) -> None:
+    """One file in one transaction: the report hears of it only once it is committed."""
+    departments_created: list[str] = []
+    outcome, document = _write_one(actor, item, departments_created)
+    if outcome == "unchanged":
+        db.session.commit()  # departments named by an unchanged file may still be new
+    else:
+        handbook.commit_visible_change(document)
+    report.departments_created.extend(departments_created)
+    getattr(report, outcome).append(item.slug)
+
+
+def _write_one(actor, item: ContentFile, departments_created: list[str]) -> tuple[str, Document]:
     parent = None
     if item.parent:
         parent = db.session.scalar(select(Document).where(Document.slug == item.parent))
         if parent is None:
             raise ContentError(item.filename, f"överordnat dokument ”{item.parent}” finns inte.")
     for name in item.meta["applies_to"]:
-        _department(actor, name, report)
-    department = _department(actor, item.department, report)
+        _department(actor, name, departments_created)
+    department = _department(actor, item.department, departments_created)
     # A file may still use a department's former name (see portal/org/services.py): it means the
     # renamed department, so it is stored, and compared, as the current name.
     names = org.department_names()
@@ -197,19 +243,18 @@ def _import_one(actor, item: ContentFile, report: ImportReport) -> None:
     document = db.session.scalar(select(Document).where(Document.slug == item.slug))
     note = item.change_note or f"Importerad från {item.filename}"
     if document is None:
-        document = handbook.create_document(
+        document = handbook.add_document(
             actor, slug=item.slug, title=item.title, kind=item.kind, department=department, parent=parent,
             position=item.order, body=item.body, meta=meta)
-        handbook.publish(document, handbook.latest_revision(document), actor, note, item.substantial)
-        report.created.append(item.slug)
-        return
+        handbook.stamp_published(document, handbook.latest_revision(document), actor, note, item.substantial)
+        return "created", document
     if document.is_archived:
         raise ContentError(item.filename, "dokumentet är arkiverat i portalen; ta tillbaka det där först.")
     changed = False
     if (document.parent_id, document.position, document.kind, document.department_id) != \
             (parent.id if parent else None, item.order, item.kind, department.id):
-        handbook.update_structure(actor, document, parent=parent, position=item.order, kind=item.kind,
-                                  department=department)
+        handbook.set_structure(actor, document, parent=parent, position=item.order, kind=item.kind,
+                               department=department)
         changed = True
     current = document.current_revision
     if current is None or (current.title, current.body, _with_current_names(current.meta, names)) \
@@ -217,11 +262,12 @@ def _import_one(actor, item: ContentFile, report: ImportReport) -> None:
         if handbook.pending_draft(document) is not None:
             raise ContentError(item.filename, "dokumentet har ett opublicerat utkast i portalen. Publicera "
                                               "eller ersätt utkastet där först, så att inget arbete går förlorat.")
-        revision = handbook.save_draft(actor, document, base_number=document.latest_number, title=item.title,
-                                       body=item.body, meta=meta, note=f"Import av {item.filename}")
-        handbook.publish(document, revision, actor, note.replace("Importerad", "Uppdaterad"), item.substantial)
+        revision = handbook.add_draft(actor, document, base_number=document.latest_number, title=item.title,
+                                      body=item.body, meta=meta, note=f"Import av {item.filename}")
+        handbook.stamp_published(document, revision, actor, note.replace("Importerad", "Uppdaterad"),
+                                 item.substantial)
         changed = True
-    (report.updated if changed else report.unchanged).append(item.slug)
+    return ("updated" if changed else "unchanged"), document
 
 
 def _with_current_names(meta: dict, names: dict[str, str]) -> dict:

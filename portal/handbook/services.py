@@ -7,15 +7,15 @@ the policy, validates, writes, records the audit event, commits, and then announ
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from blinker import Namespace
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal import audit
-from portal.clock import utcnow
+from portal import audit, clock
+from portal.clock import DATE_RANGE_TEXT, date_in_range, utcnow
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook import diff as diffing
@@ -42,10 +42,13 @@ for _action, _label in {
 }.items():
     audit.register_action(_action, _label)
 
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # fromisoformat alone also takes 20260302 and week dates
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 RESERVED_SLUGS = {"ny", "forhandsgranska"}
 MAX_BODY_CHARS = 2_000_000
 MAX_TITLE_CHARS = 200
+MAX_CHANGE_NOTE_CHARS = 1000
+MIN_POSITION, MAX_POSITION = -1_000_000, 1_000_000
 META_TEXT_FIELDS = ("decided_by", "owner")
 META_DATE_FIELDS = ("decided_on", "review_by")
 META_LIST_FIELDS = ("legal_refs", "tags", "applies_to")
@@ -57,6 +60,9 @@ REVIEW_WARNING_DAYS = 60
 
 def _has_control_chars(text: str) -> bool:
     return any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text)
+
+
+has_control_chars = _has_control_chars  # the content import checks its own front matter with it
 
 
 def validate_slug(slug: str) -> str:
@@ -117,13 +123,20 @@ def normalize_meta(meta: dict) -> dict:
         value = meta.get(key)
         if value in (None, ""):
             result[key] = None
-        elif isinstance(value, date):
-            result[key] = value.isoformat()
-        else:
+            continue
+        if isinstance(value, datetime):
+            raise ValidationError(f"{FIELD_LABELS[key]} ska vara ett datum utan klockslag.", field=key)
+        if not isinstance(value, date):
+            text = str(value).strip()
             try:
-                result[key] = date.fromisoformat(str(value).strip()).isoformat()
+                if not DATE_RE.match(text):
+                    raise ValueError(text)
+                value = date.fromisoformat(text)
             except ValueError:
                 raise ValidationError(f"{FIELD_LABELS[key]} ska vara ett datum som ÅÅÅÅ-MM-DD.", field=key)
+        if not date_in_range(value):
+            raise ValidationError(f"{FIELD_LABELS[key]} ska vara ett datum {DATE_RANGE_TEXT}.", field=key)
+        result[key] = value.isoformat()
     for key in META_LIST_FIELDS:
         value = meta.get(key) or []
         if isinstance(value, str):
@@ -301,7 +314,7 @@ class ReviewItem:
 
 
 def review_due(today: date | None = None, within_days: int = REVIEW_WARNING_DAYS) -> list[ReviewItem]:
-    today = today or date.today()
+    today = today or clock.today()
     items = []
     for document in list_documents(include_archived=False):
         revision = document.current_revision
@@ -385,6 +398,11 @@ def _commit_visible_change(document: Document) -> None:
     document_changed.send(document.id)
 
 
+def commit_visible_change(document: Document) -> None:
+    """Commit building blocks a caller composed (below) as one change readers can see."""
+    _commit_visible_change(document)
+
+
 def _check_department(actor, department: Department) -> None:
     if department is None:
         raise ValidationError("Välj en ägande förvaltning.", field="department")
@@ -406,11 +424,26 @@ def slug_taken(slug: str, document: Document | None = None) -> bool:
     return (existing is not None and existing != mine) or (redirect is not None and redirect.document_id != mine)
 
 
-def create_document(actor, *, slug: str, title: str, kind: str, department: Department,
-                    parent: Document | None = None, position: int | None = None, body: str = "",
-                    meta: dict | None = None) -> Document:
+# The building blocks below (add_document, add_draft, stamp_published, set_structure) check, write
+# and flush but never commit, so that a caller composing several of them (the content import: one
+# file, one transaction) can refuse the whole and store nothing; it ends with commit_visible_change.
+# The public functions that wrap them are each one transaction.
+
+def create_document(actor, **fields) -> Document:
+    """A new document with its first draft (fields as for add_document)."""
+    document = add_document(actor, **fields)
+    db.session.commit()
+    return document
+
+
+def add_document(actor, *, slug: str, title: str, kind: str, department: Department,
+                 parent: Document | None = None, position: int | None = None, body: str = "",
+                 meta: dict | None = None) -> Document:
+    """A new document with its first draft, in the caller's transaction."""
     _check_department(actor, department)
     slug, title, kind = validate_slug(slug), validate_title(title), validate_kind(kind)
+    if position is not None:
+        validate_position(position)
     body, meta = normalize_body(body or default_body(kind)), normalize_meta(meta or {})
     _resolve_departments(meta["applies_to"])
     if slug_taken(slug):
@@ -425,7 +458,6 @@ def create_document(actor, *, slug: str, title: str, kind: str, department: Depa
     _new_revision(actor, document, title=title, body=body, meta=meta, based_on=None, note="Nytt dokument")
     audit.record(actor, "document.created", document, f"{KINDS[kind]} ”{title}” (/{slug}), "
                  f"ägare {department.name}")
-    db.session.commit()
     return document
 
 
@@ -456,6 +488,14 @@ def _save_conflict(document: Document, base_number: int, yours: dict) -> EditCon
 def save_draft(actor, document: Document, *, base_number: int, title: str, body: str, meta: dict,
                note: str = "") -> Revision:
     """Save a new revision based on `base_number`; refuse with both texts if someone saved since."""
+    revision = add_draft(actor, document, base_number=base_number, title=title, body=body, meta=meta, note=note)
+    db.session.commit()
+    return revision
+
+
+def add_draft(actor, document: Document, *, base_number: int, title: str, body: str, meta: dict,
+              note: str = "") -> Revision:
+    """save_draft in the caller's transaction (an unchanged text returns the latest revision)."""
     authorize(actor, "document.edit", document)
     if document.is_archived:
         raise ValidationError("Dokumentet är arkiverat. Ta tillbaka det från arkivet först.")
@@ -478,50 +518,82 @@ def save_draft(actor, document: Document, *, base_number: int, title: str, body:
         document.title = title
     audit.record(actor, "document.saved", document, f"Utkast version {revision.number}"
                  + (f": {note}" if note else ""))
-    db.session.commit()
+    db.session.flush()
     return revision
 
 
 def publish(document: Document, revision: Revision, editor, note: str, substantial) -> Revision:
     """Publish the newest revision with a change note and a choice of minor or substantial change."""
-    authorize(editor, "document.edit", document)
-    if document.is_archived:
-        raise ValidationError("Dokumentet är arkiverat och kan inte publiceras.")
+    revision = stamp_published(document, revision, editor, note, substantial)
+    _commit_visible_change(document)
+    return revision
+
+
+def validate_change_note(note) -> str:
+    if note is not None and not isinstance(note, str):
+        raise ValidationError("Ändringsnoteringen ska vara text.", field="change_note")
     note = " ".join((note or "").split())
     if not note:
         raise ValidationError("Skriv en ändringsnotering: vad har ändrats och varför?", field="change_note")
-    if len(note) > 1000 or _has_control_chars(note):
-        raise ValidationError("Ändringsnoteringen får vara högst 1000 tecken vanlig text.", field="change_note")
+    if len(note) > MAX_CHANGE_NOTE_CHARS or _has_control_chars(note):
+        raise ValidationError(f"Ändringsnoteringen får vara högst {MAX_CHANGE_NOTE_CHARS} tecken vanlig text.",
+                              field="change_note")
+    return note
+
+
+def stamp_published(document: Document, revision: Revision, editor, note: str, substantial) -> Revision:
+    """publish in the caller's transaction; the caller ends with commit_visible_change."""
+    authorize(editor, "document.edit", document)
+    if document.is_archived:
+        raise ValidationError("Dokumentet är arkiverat och kan inte publiceras.")
+    note = validate_change_note(note)
     if substantial not in (True, False):
         raise ValidationError("Välj om det är en språklig eller en väsentlig ändring.", field="substantial")
     if revision.document_id != document.id:
         raise NotFound("Versionen hör inte till dokumentet.")
+    # Publishes of one draft queue on the document's row; the revision is then re-read, so a
+    # publish that lost the race sees the winner's stamp instead of overwriting its note and kind.
+    _lock(document)
+    revision = db.session.scalar(select(Revision).where(Revision.id == revision.id)
+                                 .execution_options(populate_existing=True))
     if revision.is_published:
-        raise ValidationError(f"Version {revision.number} är redan publicerad.")
+        raise _already_published(revision)
     if revision.number != document.latest_number:
         raise EditConflict(f"Det finns en nyare version ({document.latest_number}) än den du försöker "
                            "publicera. Granska den först.", theirs=latest_revision(document))
     previous = document.current_revision
-    revision.published_at = utcnow()
-    revision.published_by_id = getattr(editor, "id", None)
-    revision.change_note = note
-    revision.substantial = substantial
+    # Stamped only while still unpublished: SQLite has no row locks, so the guard, not the lock,
+    # is what keeps a concurrent publish from rewriting the stamp there.
+    stamped = db.session.execute(
+        update(Revision).where(Revision.id == revision.id, Revision.published_at.is_(None))
+        .values(published_at=utcnow(), published_by_id=getattr(editor, "id", None), change_note=note,
+                substantial=substantial))
+    if stamped.rowcount != 1:
+        db.session.rollback()
+        raise _already_published(db.session.get(Revision, revision.id))
     document.current_revision = revision
     document.title = revision.title
     document.applies_to = _resolve_departments(revision.meta.get("applies_to", []))
     audit.record(editor, "document.published", document,
                  f"Version {previous.number if previous else '–'} → {revision.number} "
                  f"({revision.change_kind_label.lower()}): {note}")
-    _commit_visible_change(document)
+    db.session.flush()
     return revision
+
+
+def _already_published(revision: Revision) -> EditConflict:
+    by = f" av {revision.published_by.email}" if revision.published_by else ""
+    return EditConflict(
+        f"Version {revision.number} har redan publicerats{by} med ändringsnoteringen ”{revision.change_note}” "
+        f"({revision.change_kind_label.lower()}). Din publicering gjordes inte: en publicerad version ändras "
+        "aldrig. Gör en ny version om något behöver rättas.", theirs=revision)
 
 
 def save_and_publish(editor, document: Document, *, base_number: int, title: str, body: str,
                      meta: dict, note: str, substantial) -> Revision:
     """What an editor's "Publicera" does: save the text (if changed), then publish it."""
     # Validate the publication choice before saving, so a missing note does not leave a draft.
-    if not " ".join((note or "").split()):
-        raise ValidationError("Skriv en ändringsnotering: vad har ändrats och varför?", field="change_note")
+    validate_change_note(note)
     if substantial not in (True, False):
         raise ValidationError("Välj om det är en språklig eller en väsentlig ändring.", field="substantial")
     revision = save_draft(editor, document, base_number=base_number, title=title, body=body, meta=meta,
@@ -547,19 +619,33 @@ def restore(actor, document: Document, number: int) -> Revision:
 
 def update_structure(actor, document: Document, *, parent: Document | None, position: int,
                      kind: str, department: Department) -> None:
+    set_structure(actor, document, parent=parent, position=position, kind=kind, department=department)
+    _commit_visible_change(document)
+
+
+def validate_position(position) -> int:
+    # The column is a 32-bit integer on PostgreSQL; the range leaves room for any real ordering.
+    if isinstance(position, bool) or not isinstance(position, int) \
+            or not MIN_POSITION <= position <= MAX_POSITION:
+        raise ValidationError("Ordningen ska vara ett heltal.", field="position")
+    return position
+
+
+def set_structure(actor, document: Document, *, parent: Document | None, position: int,
+                  kind: str, department: Department) -> None:
+    """update_structure in the caller's transaction; the caller ends with commit_visible_change."""
     authorize(actor, "document.edit", document)
     if department.id != document.department_id:
         authorize(actor, "document.create", department)
     kind = validate_kind(kind)
     _check_parent(document, parent)
-    if not isinstance(position, int) or not -1_000_000 <= position <= 1_000_000:
-        raise ValidationError("Ordningen ska vara ett heltal.", field="position")
+    validate_position(position)
     before = _structure_summary(document)
     document.parent, document.position, document.kind, document.department = parent, position, kind, department
     after = _structure_summary(document)
     if before != after:
         audit.record(actor, "document.moved", document, f"{before} → {after}")
-    _commit_visible_change(document)
+    db.session.flush()
 
 
 def _structure_summary(document: Document) -> str:

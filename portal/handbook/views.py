@@ -240,16 +240,19 @@ def publish(slug: str):
         flash("Det finns inget opublicerat utkast att publicera.", "info")
         return redirect(url_for("handbook.document", slug=doc.slug))
     if form.validate_on_submit():
-        try:
-            if str(pending.number) != form.number.data:
-                raise EditConflict(f"Utkastet har ändrats sedan du öppnade sidan (nu version {pending.number}). "
-                                   "Granska det nya utkastet innan du publicerar.")
-            services.publish(doc, pending, current_user, form.change_note.data, _substantial(form.change_kind.data))
-        except (ValidationError, EditConflict) as error:
-            apply_error(form, error) if isinstance(error, ValidationError) else form.form_errors.append(error.message)
+        if str(pending.number) != form.number.data:
+            form.form_errors.append(f"Utkastet har ändrats sedan du öppnade sidan (nu version {pending.number}). "
+                                    "Granska det nya utkastet innan du publicerar.")
         else:
-            flash(f"Version {pending.number} är publicerad.", "success")
-            return redirect(url_for("handbook.document", slug=doc.slug))
+            # An EditConflict (published or saved by someone else meanwhile) is the 409 page.
+            try:
+                services.publish(doc, pending, current_user, form.change_note.data,
+                                 _substantial(form.change_kind.data))
+            except ValidationError as error:
+                apply_error(form, error)
+            else:
+                flash(f"Version {pending.number} är publicerad.", "success")
+                return redirect(url_for("handbook.document", slug=doc.slug))
     comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
     return render_template("handbook/draft.html", document=doc, revision=pending, form=form,
                            comparison=comparison, breadcrumbs=services.breadcrumbs(doc)), 400

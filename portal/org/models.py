@@ -71,3 +71,16 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.name}>"
+
+
+class UnitActivation(db.Model):
+    """A unit made inactive or active again, and when: follow-up at a past date lists the units
+    that were active then. A unit is active from its creation until its first change here.
+    (Changes before migration 0009 were taken over from the audit log.)"""
+
+    __tablename__ = "unit_activations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    active: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,7 +23,7 @@ from portal import audit
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook.models import Document, DocumentChange
-from portal.org.models import UNIT_KINDS, Department, DepartmentFormerName, Unit
+from portal.org.models import UNIT_KINDS, Department, DepartmentFormerName, Unit, UnitActivation
 
 
 def slugify(text: str) -> str:
@@ -143,6 +143,11 @@ def _add_unit(actor, department: Department, name: str, kind: str) -> Unit:
     return unit
 
 
+def add_department(actor, name: str) -> Department:
+    """create_department in the caller's transaction (flushes, never commits): the content import."""
+    return _add_department(actor, name)
+
+
 def create_department(actor, name: str) -> Department:
     department = _add_department(actor, name)
     db.session.commit()
@@ -194,6 +199,8 @@ def update_unit(actor, unit: Unit, *, name: str, kind: str, active: bool) -> Non
     if name != unit.name and any(u.name == name for u in unit.department.units):
         raise ValidationError(f"Enheten ”{name}” finns redan i {unit.department.name}.", field="name")
     before = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
+    if active != unit.active:
+        db.session.add(UnitActivation(unit_id=unit.id, active=active))
     unit.name, unit.kind, unit.active = name, kind, active
     after = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
     if before != after:

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal import clock
 from portal.adoption import services
 from portal.adoption.models import Confirmation
 from portal.extensions import db
@@ -146,6 +147,8 @@ def test_evidence_at_a_date_shows_version_in_force_and_confirmations(client, log
     db.session.execute(Confirmation.__table__.update().values(confirmed_at=last_month))
     from portal.handbook.models import Revision
     db.session.execute(Revision.__table__.update().where(Revision.number == 1).values(published_at=last_month - timedelta(days=1)))
+    from portal.org.models import Unit
+    db.session.execute(Unit.__table__.update().values(created_at=last_month - timedelta(days=2)))  # units existed then
     db.session.commit()
     republish(routine, ROUTINE_BODY + "\nNytt stycke.\n", substantial=True)
     client.post("/logga-ut")
@@ -177,6 +180,6 @@ def test_evidence_without_a_date_shows_today(client, login_as, routine):
     login_as("admin")
     response = client.get("/inforande/rutin/orosanmalan/per-datum")
     page = response.get_data(as_text=True)
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     assert response.status_code == 200
     assert f'value="{today}"' in page and f"Den {today} gällde" in page

@@ -1,0 +1,120 @@
+"""Evidence at a date (per-datum page and exports with ?datum=) uses what was true on that date: the
+"gäller för" of the version in force then, and the units that existed and were active then."""
+import csv
+import io
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.adoption import services
+from portal.extensions import db
+from portal.handbook import services as handbook
+from portal.handbook.models import Revision
+from portal.org import services as org
+from portal.org.models import Unit, UnitActivation
+
+NOW = datetime.utcnow()
+LONG_AGO = NOW - timedelta(days=90)
+THEN = (NOW - timedelta(days=30)).date()   # the day asked about
+TODAY = NOW.date()
+
+
+def _republish_applying_to(system, document, departments, days_ago):
+    meta = dict(handbook.latest_revision(document).meta, applies_to=departments)
+    revision = handbook.save_draft(system, document, base_number=document.latest_number, title=document.title,
+                                   body=handbook.latest_revision(document).body + "\nÄndrad.\n", meta=meta)
+    handbook.publish(document, revision, system, "Gäller för ändrat", True)
+    db.session.execute(Revision.__table__.update().where(Revision.id == revision.id)
+                       .values(published_at=NOW - timedelta(days=days_ago)))
+    db.session.commit()
+
+
+def _since_long_ago():
+    """Everything the fixtures made exists from 90 days ago, version 1 published then."""
+    db.session.execute(Unit.__table__.update().values(created_at=LONG_AGO))
+    db.session.execute(Revision.__table__.update().where(Revision.number == 1).values(published_at=LONG_AGO))
+    db.session.commit()
+
+
+def _page_units(client, day):
+    page = client.get(f"/inforande/rutin/orosanmalan/per-datum?datum={day}").get_data(as_text=True)
+    return {name for name in ("Ekbackens skola", "Sjöängsskolan", "Mottagningsgruppen")
+            if f"<td>{name}</td>" in page}
+
+
+def _export_units(client, day):
+    raw = client.get(f"/inforande/export.csv?datum={day}").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
+    return {row[rows[0].index("Enhet")] for row in rows[1:]}
+
+
+def test_a_department_added_later_is_not_in_the_evidence_before(client, login_as, routine, system, organisation):
+    _since_long_ago()
+    _republish_applying_to(system, routine, ["Bildningsförvaltningen", "Socialförvaltningen"], days_ago=10)
+    login_as("admin")
+    assert _page_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
+    assert _export_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
+    assert _page_units(client, TODAY) == {"Ekbackens skola", "Sjöängsskolan", "Mottagningsgruppen"}
+
+
+def test_a_department_removed_later_is_still_in_the_evidence_before(client, login_as, routine, system,
+                                                                    organisation):
+    _since_long_ago()
+    _republish_applying_to(system, routine, ["Socialförvaltningen"], days_ago=10)
+    login_as("admin")
+    assert _page_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
+    assert _export_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
+    assert _page_units(client, TODAY) == {"Mottagningsgruppen"}
+
+
+def test_a_unit_deactivated_since_is_in_the_evidence_before(client, login_as, routine, organisation):
+    _since_long_ago()
+    school = organisation["other_school"]
+    org.update_unit("test", school, name=school.name, kind=school.kind, active=False)
+    db.session.execute(UnitActivation.__table__.update().values(at=NOW - timedelta(days=5)))
+    db.session.commit()
+    login_as("admin")
+    assert _page_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
+    assert _export_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
+    assert _page_units(client, TODAY) == {"Ekbackens skola"}
+
+
+def test_a_unit_inactive_then_and_active_now_is_not_in_the_evidence_before(client, login_as, routine,
+                                                                           organisation):
+    _since_long_ago()
+    school = organisation["other_school"]
+    org.update_unit("test", school, name=school.name, kind=school.kind, active=False)
+    org.update_unit("test", school, name=school.name, kind=school.kind, active=True)
+    off, on = db.session.scalars(select(UnitActivation).order_by(UnitActivation.id)).all()
+    off.at, on.at = NOW - timedelta(days=60), NOW - timedelta(days=5)
+    db.session.commit()
+    login_as("admin")
+    assert _page_units(client, THEN) == {"Ekbackens skola"}
+    assert _page_units(client, TODAY) == {"Ekbackens skola", "Sjöängsskolan"}
+
+
+def test_a_unit_created_since_is_not_in_the_evidence_before(client, login_as, routine, organisation):
+    _since_long_ago()
+    org.create_unit("test", organisation["school_dept"], "Nya skolan", "skola")
+    admin = login_as("admin")
+    evidence = services.evidence_at(admin, routine, THEN)
+    assert "Nya skolan" not in {row.unit.name for row in evidence.rows}
+    evidence = services.evidence_at(admin, routine, TODAY)
+    assert "Nya skolan" in {row.unit.name for row in evidence.rows}
+
+
+def test_before_the_first_version_no_unit_had_anything_to_adopt(client, login_as, routine, organisation):
+    _since_long_ago()
+    login_as("admin")
+    day = (LONG_AGO - timedelta(days=1)).date()
+    page = client.get(f"/inforande/rutin/orosanmalan/per-datum?datum={day}").get_data(as_text=True)
+    assert "fanns ingen publicerad version" in page and "<td>Ekbackens skola</td>" not in page
+    assert _export_units(client, day) == set()
+
+
+def test_changing_a_units_active_state_is_recorded_with_the_change(app, organisation):
+    school = organisation["school"]
+    org.update_unit("test", school, name="Ekbacken", kind=school.kind, active=True)  # a rename only
+    assert db.session.scalars(select(UnitActivation)).all() == []
+    org.update_unit("test", school, name="Ekbacken", kind=school.kind, active=False)
+    assert [(a.unit_id, a.active) for a in db.session.scalars(select(UnitActivation))] == [(school.id, False)]
