@@ -16,6 +16,7 @@ import shutil
 import struct
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ SOME_WORDS = "Få sidor innehöll alla sökorden. Efter dem visas sidor som inne
 
 # Exceptions a damaged or vanished index raises from inside Whoosh.
 _READ_ERRORS = (OSError, EOFError, ValueError, LookupError, AssertionError, struct.error,
-                pickle.UnpicklingError, whoosh_index.IndexError)
+                pickle.UnpicklingError, zlib.error, whoosh_index.IndexError)
 
 
 class SearchIndexError(Exception):
@@ -347,6 +348,22 @@ def open_index(path: str | os.PathLike, *, create: bool = True) -> SearchIndex:
     return ix
 
 
+def verify(ix: SearchIndex) -> int:
+    """Read a little of every segment (a stored document and one term's postings), so a damaged
+    segment file shows as IndexUnavailable; the table of contents alone looks fine. The number of
+    documents."""
+    with ix.reading() as searcher:
+        for leaf, _offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            for docnum in reader.all_doc_ids():
+                reader.stored_fields(docnum)
+                break
+            for term in reader.lexicon("slug"):
+                list(reader.postings("slug", term).all_ids())
+                break
+        return searcher.doc_count()
+
+
 @contextmanager
 def _writing(ix: SearchIndex, timeout: float):
     try:
@@ -355,6 +372,11 @@ def _writing(ix: SearchIndex, timeout: float):
         raise IndexBusy("Sökindexet uppdateras av någon annan just nu. Försök igen om en stund.") from exc
     try:
         yield writer
+    except _READ_ERRORS as exc:
+        # Deleting the old entries reads the segments: damage found while writing is the same
+        # "rebuild me" as damage found while searching (the caller turns it into a rebuild).
+        writer.cancel()
+        raise IndexUnavailable("Sökindexet är skadat och behöver byggas om (flask search reindex).") from exc
     except BaseException:
         writer.cancel()
         raise

@@ -285,8 +285,7 @@ def status() -> dict:
         return {"status": "rebuilding", "detail": REBUILDING}
     try:
         ix = state.index or engine.open_index(state.path, create=False)
-        with ix.reading() as searcher:
-            documents = searcher.doc_count()
+        documents = engine.verify(ix)
         watermark, latest = engine.read_watermark(ix), _latest_change()
     except IndexUnavailable as error:
         return {"status": "unavailable", "detail": str(error)}

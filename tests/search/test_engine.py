@@ -1,4 +1,5 @@
 """The search engine on a small municipal handbook: Swedish matching, ranking, bad input, safety."""
+import os
 import threading
 import time
 from pathlib import Path
@@ -232,3 +233,29 @@ def test_remembered_results_are_never_served_from_an_older_index_state(fresh_ind
     assert [h.slug for h in engine.search(fresh_index, "frånvaro", synonyms=None).hits] == ["franvaro"]
     engine.delete(fresh_index, ["franvaro"])
     assert engine.search(fresh_index, "frånvaro", synonyms=None).hits == ()
+
+
+def _scramble_segments(path):
+    """Overwrite every segment file with random bytes of the same size (the table of contents stays)."""
+    for segment in Path(path).resolve().glob("*.seg"):
+        segment.write_bytes(os.urandom(segment.stat().st_size))
+
+
+def test_damage_found_while_writing_is_index_unavailable(tmp_path):
+    path = tmp_path / "index"
+    engine.rebuild(path, CORPUS[:4])
+    _scramble_segments(path)
+    with pytest.raises(engine.IndexUnavailable):
+        engine.replace(engine.SearchIndex(path), [1], [])
+
+
+def test_verify_reads_the_segments_not_only_the_table_of_contents(tmp_path):
+    path = tmp_path / "index"
+    engine.rebuild(path, CORPUS[:4])
+    ix = engine.open_index(path)
+    assert engine.verify(ix) == 4  # and the thread now holds an open searcher on these segments
+    _scramble_segments(path)
+    with ix.reading() as searcher:
+        assert searcher.doc_count() == 4  # what status() used to look at: still fine
+    with pytest.raises(engine.IndexUnavailable):
+        engine.verify(ix)

@@ -1,4 +1,5 @@
 """Search in the portal: the index follows the database, the results page, suggestions, synonyms."""
+import os
 import re
 import shutil
 from pathlib import Path
@@ -170,3 +171,19 @@ def test_a_document_moved_to_another_department_is_filtered_by_its_new_one(
     assert hits("orosanmälan", forvaltning="Bildningsförvaltningen", typ="agreement") == ["orosanmalan"]
     assert hits("orosanmälan", forvaltning="Socialförvaltningen") == []
     assert hits("orosanmälan", typ="routine") == []
+
+
+def test_damaged_segments_are_reported_and_rebuilt_without_an_error(app, client, make_document, reader, system):
+    document = make_document()
+    client.get("/sok?q=orosanmälan")  # the index is built and this worker has a searcher open
+    for segment in Path(app.config["SEARCH_INDEX_DIR"]).resolve().glob("*.seg"):
+        segment.write_bytes(os.urandom(segment.stat().st_size))
+    assert client.get("/healthz").get_json()["search_index"]["status"] == "unavailable"
+    # A publish makes the next search write to the damaged index before it reads.
+    publish_new_version(document, system, "Orosanmälan görs genast. Ny version.")
+    services._state().checked = 0.0
+    response = client.get("/sok?q=orosanmälan")
+    assert response.status_code == 200
+    assert 'href="/handbok/orosanmalan"' in response.get_data(as_text=True)
+    services.wait_for_rebuild()
+    assert client.get("/healthz").get_json()["search_index"]["status"] == "ok"
