@@ -5,12 +5,14 @@ the policy, validates, writes, records the audit event, commits, and then announ
 (`document_changed`) so the search index can follow.
 """
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from blinker import Namespace
-from sqlalchemy import func, select
+from flask import g, has_request_context
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -20,8 +22,8 @@ from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook import diff as diffing
 from portal.handbook.markdown import render
-from portal.handbook.models import (CONTROLLED_KINDS, KINDS, Document, DocumentChange, Revision,
-                                    RevisionLink, SlugRedirect)
+from portal.handbook.models import (CONTROLLED_KINDS, KINDS, ContentVersion, Document, DocumentChange,
+                                    Revision, RevisionLink, SlugRedirect)
 from portal.org.models import Department
 from portal.policy import authorize, can
 
@@ -377,10 +379,47 @@ def _new_revision(actor, document: Document, *, title: str, body: str, meta: dic
 
 
 def _commit_visible_change(document: Document) -> None:
-    """Commit a change readers can see, logged for the search indexes, then announce it."""
+    """Commit a change readers can see, logged for the search indexes and with a new content version
+    for the page caches, then announce it."""
     db.session.add(DocumentChange(document_id=document.id))
+    _new_content_version()
     db.session.commit()
+    if has_request_context():
+        g.pop("content_version", None)  # read earlier in this request: no longer current
     document_changed.send(document.id)
+
+
+def content_version() -> str:
+    """The token of what readers can see now; it changes with every publish, move, rename or archive
+    (in the change's own transaction), so pages rendered under an equal token are still current.
+    A request's user loader reads it in its own query (auth.services); otherwise one small query."""
+    if has_request_context() and "content_version" in g:
+        return g.content_version
+    return db.session.scalar(_CONTENT_VERSION) or ""
+
+
+_CONTENT_VERSION = select(ContentVersion.token).where(ContentVersion.id == 1)
+
+
+def _new_content_version() -> None:
+    # The last write before the commit: concurrent changes queue on this one row only for the moment
+    # of their commit, and always take it after their other locks (no deadlock). The row is created
+    # by the first change; an upsert so that two first changes at once cannot collide.
+    values = {"id": 1, "token": secrets.token_hex(16), "changed_at": utcnow()}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the portal runs on SQLite or PostgreSQL
+        if not db.session.execute(update(ContentVersion).where(ContentVersion.id == 1)
+                                  .values(token=values["token"], changed_at=values["changed_at"])).rowcount:
+            db.session.add(ContentVersion(**values))
+        return
+    statement = insert(ContentVersion).values(**values)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[ContentVersion.id],
+        set_={"token": statement.excluded.token, "changed_at": statement.excluded.changed_at}))
 
 
 def _check_department(actor, department: Department) -> None:
