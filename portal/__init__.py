@@ -3,11 +3,13 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from portal.extensions import csrf, db, login_manager, migrate
+from portal.sessions import CookieSessionInterface
 
 
 def create_app(config_class) -> Flask:
     app = Flask(__name__, instance_path=None)
     app.config.from_object(config_class)
+    app.session_interface = CookieSessionInterface()
     # Ids in URLs fit the database's integer; a larger number is simply not found (404, not 500).
     app.url_map.converters["int"] = BoundedIntConverter
     if not app.config.get("SECRET_KEY"):
