@@ -36,12 +36,14 @@ def create_app(config_class) -> Flask:
     from portal.auth.views import bp as auth_bp
     from portal.handbook.views import bp as handbook_bp
     from portal.main.views import bp as main_bp
+    from portal import pagecache
     from portal.search import services as search
     from portal.search.views import bp as search_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, handbook_bp, adoption_bp, search_bp, api_bp, tokens_bp):
         app.register_blueprint(blueprint)
     search.init_app(app)
+    pagecache.init_app(app)
 
     from portal.auth.cli import users_cli
     from portal.content.cli import content_cli

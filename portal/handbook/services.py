@@ -249,6 +249,19 @@ def _prune(nodes, visible):
     return nodes
 
 
+CHILDREN_SHOWN = 100   # children listed on a document page; the branch page has them all
+
+
+def published_children(document: Document, limit: int) -> tuple[list[Document], int]:
+    """The first `limit` published, unarchived children in editor-set order, and how many there are."""
+    stmt = select(Document).where(Document.parent_id == document.id, Document.current_revision_id.is_not(None),
+                                  Document.archived_at.is_(None))
+    children = list(db.session.scalars(stmt.order_by(Document.position, Document.title).limit(limit)))
+    if len(children) < limit:
+        return children, len(children)
+    return children, db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
 def breadcrumbs(document: Document) -> list[Document]:
     trail, node, seen = [], document.parent, set()
     while node is not None and node.id not in seen:
