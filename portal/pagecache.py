@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 from flask import current_app
+from markupsafe import Markup
 
 
 class PageCache:
@@ -58,6 +59,18 @@ class PageCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def cached_html(version: str, key: Hashable, build: Callable[[], Any]) -> Any:
+    """The HTML (a string, or a tuple of strings) stored under `key` for this content version; built
+    and stored when missing."""
+    cache = page_cache()
+    html = cache.get(version, key)
+    if html is None:
+        html = build()
+        html = tuple(Markup(part) for part in html) if isinstance(html, tuple) else Markup(html)
+        cache.put(version, key, html, sum(map(len, html)) if isinstance(html, tuple) else len(html))
+    return html
 
 
 def init_app(app) -> None:

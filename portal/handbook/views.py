@@ -14,7 +14,7 @@ from portal.handbook.forms import (CreateForm, EditForm, EmptyForm, PublishForm,
                                    StructureForm, fill_meta, meta_from_form)
 from portal.handbook.markdown import render
 from portal.org import services as org
-from portal.pagecache import page_cache
+from portal.pagecache import cached_html, page_cache
 from portal.policy import can, requires
 
 bp = Blueprint("handbook", __name__)
@@ -66,10 +66,35 @@ def _int_arg(name: str) -> int:
 
 # --- Reading ------------------------------------------------------------------------------------
 
+def _page_arg() -> int:
+    value = request.args.get("sida", "1")
+    return int(value) if value.isdigit() and 0 < len(value) <= 6 else 1
+
+
+def tree_html(branch=None, page: int = 1) -> Markup:
+    """The rendered tree (top or one branch). Shared by everyone who sees no drafts, so cached for them
+    per content version; editors get theirs made for them."""
+    def build():
+        outline = services.tree_page(current_user, branch, page=page)
+        return get_template_attribute("handbook/_tree.html", "outline")(outline, branch.slug if branch else None)
+
+    if can(current_user, "document.view_drafts"):
+        return Markup(build())
+    return cached_html(services.content_version(), ("tree", branch.id if branch else None, page), build)
+
+
 @bp.route("/handbok")
 @requires("document.read")
 def tree():
-    return render_template("handbook/tree.html", roots=services.tree(current_user))
+    slug = request.args.get("gren", "")
+    if not slug:
+        return render_template("handbook/tree.html", outline=tree_html(page=_page_arg()), branch=None)
+    branch, moved = _find(slug)
+    if moved:
+        return redirect(url_for("handbook.tree", gren=branch.slug), 301)
+    services.ensure_visible(current_user, branch)
+    return render_template("handbook/tree.html", outline=tree_html(branch, _page_arg()), branch=branch,
+                           trail=services.breadcrumbs(branch))
 
 
 @dataclass(frozen=True)
