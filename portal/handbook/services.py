@@ -281,12 +281,14 @@ def _tree_visibility(user):
     return visible
 
 
-def tree_page(user, branch: Document | None = None, *, page: int = 1, budget: int = TREE_BUDGET,
-              per_page: int = TREE_PAGE_SIZE) -> TreePage:
+def tree_page(user, branch: Document | None = None, *, page: int = 1, budget: int | None = None,
+              per_page: int | None = None) -> TreePage:
     """The handbook tree from the top (or under `branch`), in editor-set order, drafts only for editors
     in scope. Levels are opened breadth-first while the page stays within `budget` entries, so a
     handbook of a few hundred documents is shown whole and one of ten thousand shows its top levels,
     each closed branch with its number of documents. Loads only what it shows."""
+    budget = TREE_BUDGET if budget is None else budget
+    per_page = TREE_PAGE_SIZE if per_page is None else per_page
     visible = _tree_visibility(user)
     order = (Document.position, Document.title)
     if branch is None:
