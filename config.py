@@ -29,6 +29,9 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "sokindex"))
+    # Rendered document pages and start-page parts kept per worker (in characters, about 2 bytes each);
+    # 0 turns the cache off.
+    PAGE_CACHE_MAX_CHARS = int(os.environ.get("PAGE_CACHE_MAX_CHARS", 8_000_000))
     # A missing or damaged index with at most this many documents is rebuilt during the request;
     # a larger one in the background while search says so.
     SEARCH_SYNC_REBUILD_LIMIT = int(os.environ.get("SEARCH_SYNC_REBUILD_LIMIT", "500"))

@@ -3,11 +3,13 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from portal.extensions import csrf, db, login_manager, migrate
+from portal.sessions import CookieSessionInterface
 
 
 def create_app(config_class) -> Flask:
     app = Flask(__name__, instance_path=None)
     app.config.from_object(config_class)
+    app.session_interface = CookieSessionInterface()
     # Ids in URLs fit the database's integer; a larger number is simply not found (404, not 500).
     app.url_map.converters["int"] = BoundedIntConverter
     if not app.config.get("SECRET_KEY"):
@@ -34,12 +36,14 @@ def create_app(config_class) -> Flask:
     from portal.auth.views import bp as auth_bp
     from portal.handbook.views import bp as handbook_bp
     from portal.main.views import bp as main_bp
+    from portal import pagecache
     from portal.search import services as search
     from portal.search.views import bp as search_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, handbook_bp, adoption_bp, search_bp, api_bp, tokens_bp):
         app.register_blueprint(blueprint)
     search.init_app(app)
+    pagecache.init_app(app)
 
     from portal.auth.cli import users_cli
     from portal.content.cli import content_cli

@@ -37,10 +37,13 @@ def configure_logging(app) -> None:
         g.request_started = time.perf_counter()
         g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
 
+    request_log_enabled = app.logger.isEnabledFor(logging.INFO)
+
     @app.after_request
     def log_request(response):
-        if request.endpoint == "static":
-            return response
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if not request_log_enabled or request.endpoint == "static":
+            return response  # LOG_LEVEL above INFO: build nothing
         duration = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
         # The id of a user the request has loaded, read without touching the database: loading or
         # refreshing one here would fail the response when the database is what just failed.
@@ -49,5 +52,4 @@ def configure_logging(app) -> None:
         app.logger.info("%s %s %s", request.method, request.path, response.status_code, extra={"fields": {
             "request_id": g.get("request_id"), "method": request.method, "path": request.path,
             "status": response.status_code, "duration_ms": round(duration, 1), "user_id": user_id}})
-        response.headers["X-Request-ID"] = g.get("request_id", "")
         return response

@@ -1,7 +1,8 @@
-"""Template globals and filters: the policy's `can`, the main navigation, Swedish dates."""
+"""Template globals and filters: the policy's `can`, the main navigation, Swedish dates, a url_for
+that builds fixed addresses once."""
 from datetime import date, datetime
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 from portal import clock, policy
@@ -28,23 +29,43 @@ def long_date(value) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def _memoizing_url_for(url_for):
+    """url_for for templates: an address without arguments (or a static file) is the same on every
+    request under one script root, so it is built once. base.html builds about a dozen per page."""
+    built: dict[tuple, str] = {}
+
+    def template_url_for(endpoint: str, **values) -> str:
+        if (values and values.keys() != {"filename"}) or endpoint.startswith(".") or not has_request_context():
+            return url_for(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename"))
+        url = built.get(key)
+        if url is None:
+            url = built[key] = url_for(endpoint, **values)
+        return url
+
+    return template_url_for
+
+
 # The main navigation: (endpoint, label, the action that shows it, prefixes of the endpoints it covers).
-# A page that is not itself a navigation target marks the entry it belongs under.
-NAVIGATION = [
+# A page that is not itself a navigation target marks the entry it belongs under. An entry appears
+# once its domain's blueprint has landed.
+NAVIGATION = (
     ("handbook.tree", "Handbok", "document.read", ("handbook.",)),
     ("search.results", "Sök", "document.read", ("search.results",)),
     ("adoption.my_unit", "Min enhet", "adoption.act", ("adoption.unit_routine",)),
     ("adoption.dashboard", "Införande", "adoption.dashboard", ("adoption.",)),
     ("handbook.editor_overview", "Redaktör", "editor.tools", ("search.synonym",)),
     ("admin.index", "Administration", "admin.access", ("admin.", "api_tokens.")),
-]
+)
 
 
 def navigation() -> list[tuple[str, str, str | None]]:
-    """The entries this user may use, each with its aria-current value: "page" on the entry's own
+    """The entries this user may use as (address, label, aria-current): "page" on the entry's own
     page, "true" on a page under it, None elsewhere. At most one entry is marked."""
+    user = current_user._get_current_object()
+    url_for = current_app.jinja_env.globals["url_for"]
     entries = [(endpoint, label, covers) for endpoint, label, action, covers in NAVIGATION
-               if endpoint in current_app.view_functions and policy.can(current_user, action)]
+               if endpoint in current_app.view_functions and policy.can(user, action)]
     here = request.endpoint or ""
     marked = next((endpoint for endpoint, _, _ in entries if endpoint == here), None)
     if marked is None:
@@ -52,13 +73,17 @@ def navigation() -> list[tuple[str, str, str | None]]:
         candidates = [(len(prefix), endpoint) for endpoint, _, covers in entries for prefix in covers
                       if here.startswith(prefix)]
         marked = max(candidates)[1] if candidates else None
-    return [(endpoint, label, ("page" if endpoint == here else "true") if endpoint == marked else None)
+    return [(url_for(endpoint), label, ("page" if endpoint == here else "true") if endpoint == marked else None)
             for endpoint, label, _ in entries]
 
 
 def register_template_helpers(app) -> None:
     app.jinja_env.globals["navigation"] = navigation
-    app.jinja_env.globals["can"] = lambda action, obj=None: policy.can(current_user, action, obj)
+    app.jinja_env.globals["url_for"] = _memoizing_url_for(app.jinja_env.globals["url_for"])
+    # The user itself, not the current_user proxy: every attribute read through the proxy costs a few
+    # context lookups, and a policy check reads several (base.html asks six for the navigation).
+    app.jinja_env.globals["can"] = lambda action, obj=None: policy.can(current_user._get_current_object(),
+                                                                      action, obj)
     # Navigation links appear as their domain's blueprint lands.
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in current_app.view_functions
     app.jinja_env.filters["datum"] = swedish_date

@@ -24,7 +24,7 @@ def test_upgrade_on_empty_database_matches_models(empty_database_url, tmp_path):
 
 
 def test_upgrade_keeps_the_first_of_duplicated_confirmations(empty_database_url, tmp_path):
-    # Before 0007 simultaneous submits could store one unit's confirmation of a version several times.
+    # Before 0009 simultaneous submits could store one unit's confirmation of a version several times.
     from sqlalchemy import select
 
     from portal.adoption.models import Adoption, Confirmation
@@ -38,7 +38,7 @@ def test_upgrade_keeps_the_first_of_duplicated_confirmations(empty_database_url,
 
     app = create_app(Config)
     with app.app_context():
-        upgrade(revision="0007_department_former_names")
+        upgrade(revision="0008_department_former_names")
         system = SystemActor("test")
         department = org.create_department(system, "Bildningsförvaltningen")
         unit = org.create_unit(system, department, "Ekbackens skola", "skola")
@@ -59,7 +59,7 @@ def test_upgrade_keeps_the_first_of_duplicated_confirmations(empty_database_url,
 
 
 def test_upgrade_takes_unit_activations_over_from_the_audit_log(empty_database_url, tmp_path):
-    # Before 0009 only a unit's current state was kept; update_unit logged every change.
+    # Before 0010 only a unit's current state was kept; update_unit logged every change.
     from datetime import datetime
 
     from sqlalchemy import select, update
@@ -75,7 +75,7 @@ def test_upgrade_takes_unit_activations_over_from_the_audit_log(empty_database_u
 
     app = create_app(Config)
     with app.app_context():
-        upgrade(revision="0008_one_confirmation")
+        upgrade(revision="0009_one_confirmation")
         system = SystemActor("test")
         department = org.create_department(system, "Bildningsförvaltningen")
         closed = org.create_unit(system, department, "Gamla skolan, Nord → Syd", "skola")

@@ -229,6 +229,8 @@ def my_unit_overview(unit: Unit) -> list[UnitStatus]:
 
 def todo_for(user) -> list[UnitStatus]:
     """What the user's units must act on now: stale confirmations and overdue routines."""
+    if not can(user, "adoption.act"):  # heads no unit: no queries (the start page asks for everyone)
+        return []
     units = [u for u in _active_units() if any(h.id == u.id for h in getattr(user, "headed_units", []))]
     pairs = [(d, u) for d in routine_documents() for u in units if applies(d, u)]
     return [s for s in statuses(pairs) if s.status in ("stale", "overdue")]

@@ -57,12 +57,11 @@ class User(UserMixin, db.Model):
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    headed_units: Mapped[list[Unit]] = relationship(
-        secondary=unit_heads, order_by=Unit.name, lazy="selectin"
-    )
+    # Scopes load when a policy rule or a page asks for them (a reader's pages never do): loading
+    # them with every user would cost two queries per request.
+    headed_units: Mapped[list[Unit]] = relationship(secondary=unit_heads, order_by=Unit.name)
     editor_departments: Mapped[list[Department]] = relationship(
-        secondary=editor_departments, order_by=Department.name, lazy="selectin"
-    )
+        secondary=editor_departments, order_by=Department.name)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

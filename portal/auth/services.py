@@ -4,18 +4,20 @@ import re
 import secrets
 import unicodedata
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask import current_app, g
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.clock import utcnow
 from portal.auth.models import GRANTABLE_ROLES, ROLES, LoginThrottle, RoleGrant, User, new_session_token
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
+from portal.handbook.models import ContentVersion
 from portal.org.models import Department, Unit
 
 MIN_PASSWORD_LENGTH = 10
@@ -180,14 +182,26 @@ def record_logout(user: User) -> None:
     db.session.commit()
 
 
+@cache
+def _session_user_statement():
+    # Every logged-in request loads its user: one query, with the role grants joined in (the scopes
+    # and the unit load only when something asks for them). The same round trip reads the handbook's
+    # content version, which cached pages are checked against (handbook.services.content_version).
+    return (select(User, select(ContentVersion.token).where(ContentVersion.id == 1).scalar_subquery())
+            .where(User.id == bindparam("user_id")).options(joinedload(User.grants)))
+
+
 def load_user_from_session(session_id: str) -> User | None:
     """Flask-Login loader: the id carries the session token, so disabling or a new password
     ends every open session at its next request."""
     user_id, _, token = (session_id or "").partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+    row = db.session.execute(_session_user_statement(), {"user_id": int(user_id)}).unique().one_or_none()
+    if row is None:
+        return None
+    user, g.content_version = row[0], row[1] or ""
+    if not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
 

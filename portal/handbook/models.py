@@ -166,3 +166,18 @@ class DocumentChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ContentVersion(db.Model):
+    """At most one row (id 1): a random token replaced in the same transaction as every change readers
+    can see. A process that rendered pages under one token knows with one small read whether they are
+    still current. A random token rather than a counter: a database restored from a backup cannot
+    bring back a number that a running process has already seen with other content.
+
+    The row is created by the first change (not by the migration: a restore needs empty tables)."""
+
+    __tablename__ = "content_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,14 +5,16 @@ the policy, validates, writes, records the audit event, commits, and then announ
 (`document_changed`) so the search index can follow.
 """
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from blinker import Namespace
-from sqlalchemy import func, select, update
+from flask import g, has_request_context
+from sqlalchemy import and_, func, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from portal import audit, clock
 from portal.clock import DATE_RANGE_TEXT, date_in_range, utcnow
@@ -20,8 +22,8 @@ from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook import diff as diffing
 from portal.handbook.markdown import render
-from portal.handbook.models import (CONTROLLED_KINDS, KINDS, Document, DocumentChange, Revision,
-                                    RevisionLink, SlugRedirect)
+from portal.handbook.models import (CONTROLLED_KINDS, KINDS, ContentVersion, Document, DocumentChange,
+                                    Revision, RevisionLink, SlugRedirect)
 from portal.org import services as org
 from portal.org.models import Department
 from portal.policy import authorize, can
@@ -244,22 +246,115 @@ def history(user, document: Document) -> list[Revision]:
     return list(db.session.scalars(stmt))
 
 
+TREE_BUDGET = 150      # entries a tree shows before it leaves the remaining branches closed
+TREE_PAGE_SIZE = 200   # first-level entries per page when one level alone is longer than that
+CHILDREN_SHOWN = 100   # children listed on a document page; the branch page has them all
+
+
+@dataclass
+class TreePage:
+    """The first level of the tree (or of one branch), one page of it, each node with `child_count`
+    and `visible_children` (empty while the branch is left closed)."""
+
+    nodes: list[Document]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _tree_visibility(user):
+    """A function giving the SQL condition "unarchived, and published or a draft `user` may see" for a
+    Document alias. Which drafts is decided by the policy, in Python, on the (few) unpublished ones."""
+    draft_ids = []
+    if can(user, "document.view_drafts"):
+        draft_ids = [d.id for d in db.session.scalars(select(Document).where(
+            Document.current_revision_id.is_(None), Document.archived_at.is_(None))) if visible_to(user, d)]
+
+    def visible(alias):
+        return and_(alias.archived_at.is_(None),
+                    or_(alias.current_revision_id.is_not(None), alias.id.in_(draft_ids)))
+    return visible
+
+
+def tree_page(user, branch: Document | None = None, *, page: int = 1, budget: int | None = None,
+              per_page: int | None = None) -> TreePage:
+    """The handbook tree from the top (or under `branch`), in editor-set order, drafts only for editors
+    in scope. Levels are opened breadth-first while the page stays within `budget` entries, so a
+    handbook of a few hundred documents is shown whole and one of ten thousand shows its top levels,
+    each closed branch with its number of documents. Loads only what it shows."""
+    budget = TREE_BUDGET if budget is None else budget
+    per_page = TREE_PAGE_SIZE if per_page is None else per_page
+    visible = _tree_visibility(user)
+    order = (Document.position, Document.title)
+    if branch is None:
+        # A visible document under an invisible parent (a reader and a draft section) is shown at the top.
+        parent = aliased(Document)
+        first = (select(Document).outerjoin(parent, Document.parent_id == parent.id)
+                 .where(visible(Document), or_(Document.parent_id.is_(None), not_(visible(parent)))))
+    else:
+        first = select(Document).where(visible(Document), Document.parent_id == branch.id)
+    page = max(1, page)
+    nodes = list(db.session.scalars(first.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
+    total = (page - 1) * per_page + len(nodes)
+    if len(nodes) == per_page or (page > 1 and not nodes):
+        total = db.session.scalar(select(func.count()).select_from(first.subquery()))
+    shown, level, seen = len(nodes), nodes, {n.id for n in nodes}
+    while level:
+        counts = dict(db.session.execute(
+            select(Document.parent_id, func.count()).where(visible(Document), Document.parent_id.in_(
+                [n.id for n in level])).group_by(Document.parent_id)).all())
+        opened = {}
+        for node in level:
+            node.child_count = counts.get(node.id, 0)
+            node.visible_children = []
+            if node.child_count and shown + node.child_count <= budget:
+                opened[node.id] = node
+                shown += node.child_count
+        if not opened:
+            break
+        level = []
+        for child in db.session.scalars(select(Document).where(visible(Document), Document.parent_id.in_(
+                list(opened))).order_by(*order)):
+            if child.id not in seen:  # parents never form a ring (_check_parent); be safe anyway
+                seen.add(child.id)
+                opened[child.parent_id].visible_children.append(child)
+                level.append(child)
+    return TreePage(nodes, total, page, per_page)
+
+
 def tree(user) -> list[Document]:
-    """Root documents with children loaded, in editor-set order; drafts only for editors in scope."""
-    documents = list(db.session.scalars(
-        select(Document).where(Document.archived_at.is_(None))
-        .options(selectinload(Document.children)).order_by(Document.position, Document.title)))
-    visible = {d.id for d in documents if visible_to(user, d)}
-    roots = [d for d in documents if d.id in visible and (d.parent_id is None or d.parent_id not in visible)]
-    return _prune(roots, visible)
+    """The top of the handbook tree (see tree_page)."""
+    return tree_page(user).nodes
 
 
-def _prune(nodes, visible):
-    # Children lists are filtered copies: archived or invisible children leave the tree.
-    for node in nodes:
-        node.visible_children = _prune([c for c in node.children if c.id in visible
-                                        and c.archived_at is None], visible)
-    return nodes
+def published_children(document: Document, limit: int) -> tuple[list[Document], int]:
+    """The first `limit` published, unarchived children in editor-set order, and how many there are."""
+    stmt = select(Document).where(Document.parent_id == document.id, Document.current_revision_id.is_not(None),
+                                  Document.archived_at.is_(None))
+    children = list(db.session.scalars(stmt.order_by(Document.position, Document.title).limit(limit)))
+    if len(children) < limit:
+        return children, len(children)
+    return children, db.session.scalar(select(func.count()).select_from(stmt.subquery()))
 
 
 def breadcrumbs(document: Document) -> list[Document]:
@@ -392,15 +487,60 @@ def _new_revision(actor, document: Document, *, title: str, body: str, meta: dic
 
 
 def _commit_visible_change(document: Document) -> None:
-    """Commit a change readers can see, logged for the search indexes, then announce it."""
+    """Commit a change readers can see, logged for the search indexes and with a new content version
+    for the page caches, then announce it."""
     db.session.add(DocumentChange(document_id=document.id))
+    _new_content_version()
     db.session.commit()
+    if has_request_context():
+        g.pop("content_version", None)  # read earlier in this request: no longer current
     document_changed.send(document.id)
+
+
+def mark_visible_change() -> None:
+    """For a change elsewhere that readers see on handbook pages (a department renamed): a new
+    content version in the caller's transaction, so every worker's page cache lets go."""
+    _new_content_version()
+    if has_request_context():
+        g.pop("content_version", None)
 
 
 def commit_visible_change(document: Document) -> None:
     """Commit building blocks a caller composed (below) as one change readers can see."""
     _commit_visible_change(document)
+
+
+def content_version() -> str:
+    """The token of what readers can see now; it changes with every publish, move, rename or archive
+    (in the change's own transaction), so pages rendered under an equal token are still current.
+    A request's user loader reads it in its own query (auth.services); otherwise one small query."""
+    if has_request_context() and "content_version" in g:
+        return g.content_version
+    return db.session.scalar(_CONTENT_VERSION) or ""
+
+
+_CONTENT_VERSION = select(ContentVersion.token).where(ContentVersion.id == 1)
+
+
+def _new_content_version() -> None:
+    # The last write before the commit: concurrent changes queue on this one row only for the moment
+    # of their commit, and always take it after their other locks (no deadlock). The row is created
+    # by the first change; an upsert so that two first changes at once cannot collide.
+    values = {"id": 1, "token": secrets.token_hex(16), "changed_at": utcnow()}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the portal runs on SQLite or PostgreSQL
+        if not db.session.execute(update(ContentVersion).where(ContentVersion.id == 1)
+                                  .values(token=values["token"], changed_at=values["changed_at"])).rowcount:
+            db.session.add(ContentVersion(**values))
+        return
+    statement = insert(ContentVersion).values(**values)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[ContentVersion.id],
+        set_={"token": statement.excluded.token, "changed_at": statement.excluded.changed_at}))
 
 
 def _check_department(actor, department: Department) -> None:

@@ -1,6 +1,10 @@
 """Handbook pages: tree, documents, history, versions, comparison, editing and organising."""
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from dataclasses import dataclass
+
+from flask import (Blueprint, current_app, flash, g, get_template_attribute, jsonify, redirect,
+                   render_template, request, url_for)
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.forms import apply_error
@@ -10,6 +14,7 @@ from portal.handbook.forms import (CreateForm, EditForm, EmptyForm, PublishForm,
                                    StructureForm, fill_meta, meta_from_form)
 from portal.handbook.markdown import render
 from portal.org import services as org
+from portal.pagecache import cached_html, page_cache
 from portal.policy import can, requires
 
 bp = Blueprint("handbook", __name__)
@@ -21,18 +26,31 @@ def follow_renamed_slugs():
     slug = (request.view_args or {}).get("slug")
     if not slug or request.method not in ("GET", "HEAD"):
         return None
+    if request.endpoint == "handbook.document":
+        return None  # the document view looks the slug up only when its page is not cached
     try:
-        document, moved = services.find_document(slug)
+        document, moved = _find(slug)
     except NotFound:
         return None  # the view answers with its own 404
-    if moved:
-        target = request.full_path.rstrip("?").replace(f"/handbok/{slug}", f"/handbok/{document.slug}", 1)
-        return redirect(target, 301)
-    return None
+    return _moved_redirect(slug, document) if moved else None
+
+
+def _moved_redirect(slug: str, document):
+    target = request.full_path.rstrip("?").replace(f"/handbok/{slug}", f"/handbok/{document.slug}", 1)
+    return redirect(target, 301)
+
+
+def _find(slug: str):
+    """find_document once per request: the redirect check and the view share the answer."""
+    found = g.get("handbook_found")
+    if found is None or found[0] != slug:
+        found = (slug, *services.find_document(slug))
+        g.handbook_found = found
+    return found[1], found[2]
 
 
 def _document(slug: str):
-    document, moved = services.find_document(slug)
+    document, moved = _find(slug)
     if moved:  # a POST to an old address: act on nothing, say where the document went
         raise NotFound(f"Dokumentet har flyttat till /handbok/{document.slug}.")
     services.ensure_visible(current_user, document)
@@ -48,25 +66,101 @@ def _int_arg(name: str) -> int:
 
 # --- Reading ------------------------------------------------------------------------------------
 
+def _page_arg() -> int:
+    value = request.args.get("sida", "1")
+    return int(value) if value.isdigit() and 0 < len(value) <= 6 else 1
+
+
+def tree_html(branch=None, page: int = 1) -> Markup:
+    """The rendered tree (top or one branch). Shared by everyone who sees no drafts, so cached for them
+    per content version; editors get theirs made for them."""
+    def build():
+        outline = services.tree_page(current_user, branch, page=page)
+        return get_template_attribute("handbook/_tree.html", "outline")(outline, branch.slug if branch else None)
+
+    if can(current_user, "document.view_drafts"):
+        return Markup(build())
+    return cached_html(services.content_version(), ("tree", branch.id if branch else None, page), build)
+
+
 @bp.route("/handbok")
 @requires("document.read")
 def tree():
-    return render_template("handbook/tree.html", roots=services.tree(current_user))
+    slug = request.args.get("gren", "")
+    if not slug:
+        return render_template("handbook/tree.html", outline=tree_html(page=_page_arg()), branch=None)
+    branch, moved = _find(slug)
+    if moved:
+        return redirect(url_for("handbook.tree", gren=branch.slug), 301)
+    services.ensure_visible(current_user, branch)
+    return render_template("handbook/tree.html", outline=tree_html(branch, _page_arg()), branch=branch,
+                           trail=services.breadcrumbs(branch))
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What the policy needs to know about a cached page's document (it reads department_id)."""
+
+    id: int
+    slug: str
+    kind: str
+    department_id: int
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    title: str
+    crumbs: Markup
+    article: Markup
+    facts: DocumentFacts
+
+
+def _shows_editor_view(user, facts) -> bool:
+    # Editors in scope see draft notices and edit links, which change without a new content version
+    # (saving a draft is not visible to readers): their pages are never cached.
+    return can(user, "document.view_drafts", facts) or can(user, "document.edit", facts)
 
 
 @bp.route("/handbok/<slug>")
 @requires("document.read")
 def document(slug: str):
-    doc = _document(slug)
-    if not doc.is_published:
-        return redirect(url_for("handbook.draft", slug=doc.slug))
+    # The page cache holds the published page as a reader sees it, per slug, address of the site (the
+    # printed footer names it) and the one permission fact that changes it for a non-editor.
+    version = services.content_version()
+    dashboard = has_adoption_pages() and can(current_user, "adoption.dashboard")
+    key = ("document", slug, request.url_root, dashboard)
+    cache = page_cache()
+    page = cache.get(version, key)
+    if page is None or _shows_editor_view(current_user, page.facts):
+        doc, moved = _find(slug)
+        if moved:
+            return _moved_redirect(slug, doc)
+        services.ensure_visible(current_user, doc)
+        if not doc.is_published:
+            return redirect(url_for("handbook.draft", slug=doc.slug))
+        page = _render_document_page(doc, dashboard)
+        if not _shows_editor_view(current_user, page.facts):
+            cache.put(version, key, page, len(page.article) + len(page.crumbs))
+    return render_template("handbook/document.html", page=page)
+
+
+def has_adoption_pages() -> bool:
+    return "adoption.routine" in current_app.view_functions
+
+
+def _render_document_page(doc, dashboard: bool) -> DocumentPage:
     revision = doc.current_revision
-    return render_template(
-        "handbook/document.html", document=doc, revision=revision,
-        breadcrumbs=services.breadcrumbs(doc), backlinks=services.backlinks(doc),
-        linked=services.linked_documents(revision),
-        children=[c for c in doc.children if c.is_published and not c.is_archived],
-        draft=services.pending_draft(doc) if can(current_user, "document.view_drafts", doc) else None)
+    facts = DocumentFacts(doc.id, doc.slug, doc.kind, doc.department_id)
+    editor_view = _shows_editor_view(current_user, facts)
+    children, total_children = services.published_children(doc, services.CHILDREN_SHOWN)
+    actions = {"edit": can(current_user, "document.edit", doc),
+               "adoption": doc.kind != "section" and dashboard}
+    article = get_template_attribute("handbook/_document.html", "document_article")(
+        doc, revision, children, total_children if total_children > len(children) else 0,
+        services.linked_documents(revision), services.backlinks(doc),
+        services.pending_draft(doc) if editor_view else None, actions)
+    crumbs = get_template_attribute("handbook/_document.html", "document_crumbs")(services.breadcrumbs(doc), doc)
+    return DocumentPage(revision.title, Markup(crumbs), Markup(article), facts)
 
 
 @bp.route("/handbok/<slug>/historik")

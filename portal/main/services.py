@@ -13,12 +13,18 @@ CONTACTS_SLUG = "kontaktvagar"
 
 
 def start_page(user) -> dict:
-    urgent = {slug: db.session.scalar(select(Document).where(
-        Document.slug == slug, Document.current_revision_id.is_not(None), Document.archived_at.is_(None)))
-        for slug in (URGENT_SLUG, CONTACTS_SLUG)}
-    return {"urgent": urgent[URGENT_SLUG], "contacts": urgent[CONTACTS_SLUG],
-            "roots": handbook.tree(user), "recent": handbook.recent_changes(8),
-            "todo": adoption.todo_for(user)}
+    """What the start page shows everyone who sees the same handbook as `user`: the urgent routine and
+    the contacts, the top of the tree and the recent changes (the page caches it per content version)."""
+    urgent = {document.slug: document for document in db.session.scalars(select(Document).where(
+        Document.slug.in_((URGENT_SLUG, CONTACTS_SLUG)), Document.current_revision_id.is_not(None),
+        Document.archived_at.is_(None)))}
+    return {"urgent": urgent.get(URGENT_SLUG), "contacts": urgent.get(CONTACTS_SLUG),
+            "roots": handbook.tree(user), "recent": handbook.recent_changes(8)}
+
+
+def todo_for(user) -> list:
+    """The user's own items on the start page: what their units must act on now."""
+    return adoption.todo_for(user)
 
 
 def health(config) -> dict:

@@ -76,7 +76,7 @@ class Unit(db.Model):
 class UnitActivation(db.Model):
     """A unit made inactive or active again, and when: follow-up at a past date lists the units
     that were active then. A unit is active from its creation until its first change here.
-    (Changes before migration 0009 were taken over from the audit log.)"""
+    (Changes before migration 0010 were taken over from the audit log.)"""
 
     __tablename__ = "unit_activations"
 

@@ -174,6 +174,9 @@ def rename_department(actor, department: Department, name: str) -> None:
         department.former_names.append(DepartmentFormerName(name=old))
         department.name = name
         db.session.add_all(DocumentChange(document_id=document_id) for document_id in owned)
+        from portal.handbook.services import mark_visible_change  # handbook's services import this module
+
+        mark_visible_change()  # pages show the owner and "gäller för" by name
         audit.record(actor, "department.updated", department, f"Namn: {old} → {name}")
         db.session.commit()
     except IntegrityError:  # someone else took the name between the check and the commit

@@ -221,3 +221,14 @@ def system_actor():
     from portal.policy import SystemActor
 
     return SystemActor("test")
+
+
+def test_a_readers_cached_page_shows_the_new_name(client, login_as, make_document, organisation):
+    make_document("skolfranvaro", "Skolfrånvaro", department=organisation["school_dept"],
+                  body="Upprepad frånvaro utreds av rektorn.")
+    login_as("reader")
+    assert "Bildningsförvaltningen" in client.get("/handbok/skolfranvaro").get_data(as_text=True)
+    org.rename_department("test", organisation["school_dept"], NEW_NAME)
+    page = client.get("/handbok/skolfranvaro").get_data(as_text=True)
+    owner = re.search(r"<dt>Ägare</dt><dd>([^<]*)</dd>", page)
+    assert owner and owner.group(1).strip() == NEW_NAME

@@ -85,7 +85,7 @@ def test_end_to_end_publish_tick_confirm_revise_reconfirm(app, client, make_user
 
 def test_deadline_flags_overdue_units(client, login_as, routine, organisation):
     login_as("editor")
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
     assert client.post("/inforande/rutin/orosanmalan", data={"deadline": yesterday}).status_code == 302
     assert services.deadline_of(routine) == date.fromisoformat(yesterday)
     page = client.get("/inforande/rutin/orosanmalan?visa=forsenade").get_data(as_text=True)
@@ -158,7 +158,7 @@ def test_evidence_at_a_date_shows_version_in_force_and_confirmations(client, log
     assert f"Den {earlier} gällde" in page and "version 1</a>" in page
     assert "<td>Ekbackens skola</td><td>Införd</td>" in page
     assert "<td>Sjöängsskolan</td><td>Ej bekräftad</td>" in page
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     page = client.get(f"/inforande/rutin/orosanmalan/per-datum?datum={today}").get_data(as_text=True)
     assert "version 2</a>" in page and "<td>Ekbackens skola</td><td>Behöver bekräftas igen</td>" in page
     rows = _csv_rows(client.get(f"/inforande/export.csv?datum={earlier}"))

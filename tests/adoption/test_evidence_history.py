@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.adoption import services
 from portal.extensions import db
 from portal.handbook import services as handbook
@@ -16,7 +17,6 @@ from portal.org.models import Unit, UnitActivation
 NOW = datetime.utcnow()
 LONG_AGO = NOW - timedelta(days=90)
 THEN = (NOW - timedelta(days=30)).date()   # the day asked about
-TODAY = NOW.date()
 
 
 def _republish_applying_to(system, document, departments, days_ago):
@@ -54,7 +54,7 @@ def test_a_department_added_later_is_not_in_the_evidence_before(client, login_as
     login_as("admin")
     assert _page_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
     assert _export_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
-    assert _page_units(client, TODAY) == {"Ekbackens skola", "Sjöängsskolan", "Mottagningsgruppen"}
+    assert _page_units(client, clock.today()) == {"Ekbackens skola", "Sjöängsskolan", "Mottagningsgruppen"}
 
 
 def test_a_department_removed_later_is_still_in_the_evidence_before(client, login_as, routine, system,
@@ -64,7 +64,7 @@ def test_a_department_removed_later_is_still_in_the_evidence_before(client, logi
     login_as("admin")
     assert _page_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
     assert _export_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
-    assert _page_units(client, TODAY) == {"Mottagningsgruppen"}
+    assert _page_units(client, clock.today()) == {"Mottagningsgruppen"}
 
 
 def test_a_unit_deactivated_since_is_in_the_evidence_before(client, login_as, routine, organisation):
@@ -76,7 +76,7 @@ def test_a_unit_deactivated_since_is_in_the_evidence_before(client, login_as, ro
     login_as("admin")
     assert _page_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
     assert _export_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
-    assert _page_units(client, TODAY) == {"Ekbackens skola"}
+    assert _page_units(client, clock.today()) == {"Ekbackens skola"}
 
 
 def test_a_unit_inactive_then_and_active_now_is_not_in_the_evidence_before(client, login_as, routine,
@@ -90,7 +90,7 @@ def test_a_unit_inactive_then_and_active_now_is_not_in_the_evidence_before(clien
     db.session.commit()
     login_as("admin")
     assert _page_units(client, THEN) == {"Ekbackens skola"}
-    assert _page_units(client, TODAY) == {"Ekbackens skola", "Sjöängsskolan"}
+    assert _page_units(client, clock.today()) == {"Ekbackens skola", "Sjöängsskolan"}
 
 
 def test_a_unit_created_since_is_not_in_the_evidence_before(client, login_as, routine, organisation):
@@ -99,7 +99,7 @@ def test_a_unit_created_since_is_not_in_the_evidence_before(client, login_as, ro
     admin = login_as("admin")
     evidence = services.evidence_at(admin, routine, THEN)
     assert "Nya skolan" not in {row.unit.name for row in evidence.rows}
-    evidence = services.evidence_at(admin, routine, TODAY)
+    evidence = services.evidence_at(admin, routine, clock.today())
     assert "Nya skolan" in {row.unit.name for row in evidence.rows}
 
 

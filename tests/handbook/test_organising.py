@@ -1,8 +1,9 @@
 """Organising the handbook: move, rename with redirects, archive, and the editor's overview."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.handbook import services
 from portal.handbook.models import Document, SlugRedirect
@@ -92,7 +93,7 @@ def test_archive_refuses_a_document_with_children(client, login_as, make_documen
 
 
 def test_editor_overview_lists_documents_due_for_review(client, login_as, make_document):
-    today = date.today()
+    today = clock.today()
     make_document("forsenad", "Försenad rutin", meta={"review_by": (today - timedelta(days=3)).isoformat()})
     make_document("snart", "Snart dags", meta={"review_by": (today + timedelta(days=30)).isoformat()})
     make_document("langt-bort", "Långt bort", meta={"review_by": (today + timedelta(days=200)).isoformat()})

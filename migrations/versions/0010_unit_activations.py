@@ -1,7 +1,7 @@
 """unit activations
 
-Revision ID: 0009_unit_activations
-Revises: 0008_one_confirmation
+Revision ID: 0010_unit_activations
+Revises: 0009_one_confirmation
 Create Date: 2026-11-24 12:00:00
 
 Follow-up at a past date must list the units that were active then, but a unit only held its
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_unit_activations'
-down_revision = '0008_one_confirmation'
+revision = '0010_unit_activations'
+down_revision = '0009_one_confirmation'
 branch_labels = None
 depends_on = None
 

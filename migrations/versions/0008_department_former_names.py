@@ -1,7 +1,7 @@
 """department former names (a renamed department's old names keep leading to it)
 
-Revision ID: 0007_department_former_names
-Revises: 0006
+Revision ID: 0008_department_former_names
+Revises: 0007_content_version
 Create Date: 2026-12-01 20:46:46.990209
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_department_former_names'
-down_revision = '0006'
+revision = '0008_department_former_names'
+down_revision = '0007_content_version'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """one confirmation per adoption and version
 
-Revision ID: 0008_one_confirmation
-Revises: 0007_department_former_names
+Revision ID: 0009_one_confirmation
+Revises: 0008_department_former_names
 Create Date: 2026-11-24 10:00:00
 
 Concurrent or repeated submits of "rutinen är införd" could store the same unit's confirmation of
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_one_confirmation'
-down_revision = '0007_department_former_names'
+revision = '0009_one_confirmation'
+down_revision = '0008_department_former_names'
 branch_labels = None
 depends_on = None
 
