@@ -15,6 +15,7 @@ def create_app(config_class) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set. Set it in the environment (see README).")
 
+    _ensure_sqlite_directory(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_project_dir() / "migrations"))
     csrf.init_app(app)
@@ -72,6 +73,18 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def _ensure_sqlite_directory(uri: str) -> None:
+    # A fresh PORTAL_INSTANCE_DIR (or a DATABASE_URL pointing into a new folder) must not make the
+    # first `flask db upgrade` fail with "unable to open database file".
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _project_dir():

@@ -114,3 +114,21 @@ def test_revision_ids_fit_alembic_version_column():
     config.set_main_option("script_location", str(directory))
     ids = [script.revision for script in ScriptDirectory.from_config(config).walk_revisions()]
     assert ids and all(len(revision) <= 32 for revision in ids), ids
+
+
+def test_upgrade_creates_a_missing_sqlite_folder(tmp_path):
+    # A new PORTAL_INSTANCE_DIR (or DATABASE_URL into a new folder) works on the first upgrade.
+    from sqlalchemy import inspect
+
+    folder = tmp_path / "ny" / "instans"
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'portal.sqlite'}"
+        SEARCH_INDEX_DIR = str(tmp_path / "index")
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade()
+        assert "documents" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+    assert (folder / "portal.sqlite").is_file()
