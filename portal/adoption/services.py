@@ -149,6 +149,18 @@ def get_routine(slug: str) -> Document:
     return document
 
 
+def get_routine_for_evidence(slug: str) -> Document:
+    """A routine or agreement that was ever published, archived ones and ones no department must adopt
+    today included: an inspection asks how things were then, whatever became of the routine since."""
+    document = db.session.scalar(select(Document).where(Document.slug == slug))
+    ever_published = document is not None and db.session.scalar(
+        select(Revision.id).where(Revision.document_id == document.id, Revision.published_at.is_not(None))
+        .limit(1)) is not None
+    if not ever_published or document.kind not in CONTROLLED_KINDS:
+        raise NotFound("Rutinen finns inte eller har aldrig publicerats.")
+    return document
+
+
 def get_unit(unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None:
@@ -496,6 +508,7 @@ class Evidence:
     day: date
     revision: Revision | None
     rows: list[EvidenceRow]
+    archived_then: bool = False  # archived before the end of `day`: nothing was in force
 
 
 def _units_active_at(end: datetime) -> list[Unit]:
@@ -521,7 +534,8 @@ def evidence_at(user, document: Document, day: date, units_then: list[Unit] | No
     published = list(db.session.scalars(
         select(Revision).where(Revision.document_id == document.id, Revision.published_at.is_not(None),
                                Revision.published_at < end).order_by(Revision.number)))
-    in_force = published[-1] if published else None
+    archived_then = document.archived_at is not None and document.archived_at < end
+    in_force = published[-1] if published and not archived_then else None
     last_substantial = max((r.number for r in published if r.substantial), default=0)
     departments = set()
     for name in (in_force.meta or {}).get("applies_to", []) if in_force else []:
@@ -539,7 +553,7 @@ def evidence_at(user, document: Document, day: date, units_then: list[Unit] | No
         confirmation = confirmations[-1] if confirmations else None
         rows.append(EvidenceRow(unit, confirmation,
                                 confirmation is not None and confirmation.revision_number >= last_substantial))
-    return Evidence(document, day, in_force, rows)
+    return Evidence(document, day, in_force, rows, archived_then)
 
 
 # --- Exports --------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def routine(slug: str):
 @bp.route("/inforande/rutin/<slug>/per-datum")
 @requires("adoption.dashboard")
 def evidence(slug: str):
-    document = services.get_routine(slug)
+    document = services.get_routine_for_evidence(slug)
     if "datum" not in request.args:
         # Opened from a link: the state today, with the date ready to change.
         form = DateForm(formdata=None, datum=clock.today())

@@ -118,3 +118,43 @@ def test_changing_a_units_active_state_is_recorded_with_the_change(app, organisa
     assert db.session.scalars(select(UnitActivation)).all() == []
     org.update_unit("test", school, name="Ekbacken", kind=school.kind, active=False)
     assert [(a.unit_id, a.active) for a in db.session.scalars(select(UnitActivation))] == [(school.id, False)]
+
+
+def test_an_archived_routine_still_has_its_evidence_before_the_archiving(client, login_as, routine, system,
+                                                                        organisation):
+    # An inspection asks about a date when the routine was in force, even after it was archived.
+    _since_long_ago()
+    handbook.set_archived(system, routine, True)
+    routine.archived_at = NOW - timedelta(days=10)
+    db.session.commit()
+    login_as("admin")
+    assert client.get("/inforande/rutin/orosanmalan").status_code == 404  # no longer followed up
+    page = client.get(f"/inforande/rutin/orosanmalan/per-datum?datum={THEN}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Rutinen arkiverades" in text and "gällde <a" in text
+    assert _page_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
+    assert _export_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
+    # After the archiving nothing was in force, and nobody was expected to confirm.
+    after = client.get(f"/inforande/rutin/orosanmalan/per-datum?datum={clock.today()}").get_data(as_text=True)
+    assert "var rutinen arkiverad och gällde inte" in after
+    assert _page_units(client, clock.today()) == set()
+    # The history page of the archived routine leads there.
+    history = client.get("/handbok/orosanmalan/historik").get_data(as_text=True)
+    assert "/inforande/rutin/orosanmalan/per-datum" in history
+
+
+def test_evidence_is_not_found_for_a_routine_never_published_or_a_section(client, login_as, system,
+                                                                         organisation):
+    department = organisation["school_dept"]
+    handbook.create_document(system, slug="utkast-rutin", title="Utkast", kind="routine", department=department,
+                             meta={"applies_to": [department.name]})
+    section = handbook.create_document(system, slug="ett-avsnitt", title="Avsnitt", kind="section",
+                                       department=department)
+    handbook.publish(section, handbook.latest_revision(section), system, "Första", False)
+    db.session.commit()
+    login_as("admin")
+    assert client.get("/handbok/ett-avsnitt").status_code == 200
+    assert client.get("/inforande/rutin/utkast-rutin/per-datum").status_code == 404
+    assert client.get("/inforande/rutin/ett-avsnitt/per-datum").status_code == 404
+    assert client.get("/inforande/rutin/finns-inte/per-datum").status_code == 404
