@@ -54,7 +54,7 @@ serve: install instance/secret_key
 	PORTAL_CONFIG=production SECRET_KEY="$${SECRET_KEY:-$$(cat instance/secret_key)}" \
 	SESSION_COOKIE_SECURE="$${SESSION_COOKIE_SECURE:-0}" \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
-	  --forwarded-allow-ips="$${FORWARDED_ALLOW_IPS:-127.0.0.1}" wsgi:app
+	  --forwarded-allow-ips="$${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-control-socket wsgi:app
 
 # Browser tests (Playwright + Debian's Chromium) run when /usr/bin/chromium exists and are skipped,
 # with the reason in the summary, when it does not.

@@ -213,7 +213,7 @@ class Gunicorn:
     @property
     def command(self) -> list[str]:
         return [str(VENV_BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
-                "--forwarded-allow-ips=127.0.0.1", self.app]
+                "--forwarded-allow-ips=127.0.0.1", "--no-control-socket", self.app]
 
     def __enter__(self) -> "Gunicorn":
         self._log = open(self.log_path, "w")
