@@ -141,22 +141,30 @@ def routines_at(end: datetime) -> list[Document]:
         .order_by(Document.position, Document.title)))
 
 
+def is_followed_up(document: Document) -> bool:
+    """Units adopt it now: a published, unarchived routine or agreement that applies to someone."""
+    return (document.kind in CONTROLLED_KINDS and document.is_published and not document.is_archived
+            and bool(document.applies_to))
+
+
+def has_evidence(document: Document) -> bool:
+    """It can have been in force at some date: a routine or agreement that was ever published, archived
+    ones and ones no department must adopt today included (an inspection asks how things were then)."""
+    return document.kind in CONTROLLED_KINDS and db.session.scalar(
+        select(Revision.id).where(Revision.document_id == document.id, Revision.published_at.is_not(None))
+        .limit(1)) is not None
+
+
 def get_routine(slug: str) -> Document:
     document = db.session.scalar(select(Document).where(Document.slug == slug))
-    if document is None or document.kind not in CONTROLLED_KINDS or not document.is_published \
-            or document.is_archived or not document.applies_to:
+    if document is None or not is_followed_up(document):
         raise NotFound("Rutinen finns inte eller ska inte införas av några enheter.")
     return document
 
 
 def get_routine_for_evidence(slug: str) -> Document:
-    """A routine or agreement that was ever published, archived ones and ones no department must adopt
-    today included: an inspection asks how things were then, whatever became of the routine since."""
     document = db.session.scalar(select(Document).where(Document.slug == slug))
-    ever_published = document is not None and db.session.scalar(
-        select(Revision.id).where(Revision.document_id == document.id, Revision.published_at.is_not(None))
-        .limit(1)) is not None
-    if not ever_published or document.kind not in CONTROLLED_KINDS:
+    if document is None or not has_evidence(document):
         raise NotFound("Rutinen finns inte eller har aldrig publicerats.")
     return document
 

@@ -152,8 +152,10 @@ def evidence(slug: str):
     else:
         form = DateForm(request.args)
         if not form.validate():
-            return render_template("adoption/evidence.html", document=document, evidence=None, form=form), 400
+            return render_template("adoption/evidence.html", document=document, evidence=None, form=form,
+                                   followed_up=services.is_followed_up(document)), 400
     return render_template("adoption/evidence.html", document=document, form=form,
+                           followed_up=services.is_followed_up(document),
                            evidence=services.evidence_at(current_user, document, form.datum.data))
 
 

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from blinker import Namespace
 from flask import g, has_request_context
 from sqlalchemy import and_, func, not_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -522,22 +524,16 @@ def content_version() -> str:
 _CONTENT_VERSION = select(ContentVersion.token).where(ContentVersion.id == 1)
 
 
+_UPSERT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
 def _new_content_version() -> None:
     # The last write before the commit: concurrent changes queue on this one row only for the moment
     # of their commit, and always take it after their other locks (no deadlock). The row is created
     # by the first change; an upsert so that two first changes at once cannot collide.
-    values = {"id": 1, "token": secrets.token_hex(16), "changed_at": utcnow()}
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the portal runs on SQLite or PostgreSQL
-        if not db.session.execute(update(ContentVersion).where(ContentVersion.id == 1)
-                                  .values(token=values["token"], changed_at=values["changed_at"])).rowcount:
-            db.session.add(ContentVersion(**values))
-        return
-    statement = insert(ContentVersion).values(**values)
+    # The portal runs on SQLite or PostgreSQL; both have INSERT … ON CONFLICT DO UPDATE.
+    insert = _UPSERT[db.session.get_bind().dialect.name]
+    statement = insert(ContentVersion).values(id=1, token=secrets.token_hex(16), changed_at=utcnow())
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[ContentVersion.id],
         set_={"token": statement.excluded.token, "changed_at": statement.excluded.changed_at}))

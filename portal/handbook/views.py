@@ -1,11 +1,12 @@
 """Handbook pages: tree, documents, history, versions, comparison, editing and organising."""
 from dataclasses import dataclass
 
-from flask import (Blueprint, current_app, flash, g, get_template_attribute, jsonify, redirect,
+from flask import (Blueprint, flash, g, get_template_attribute, jsonify, redirect,
                    render_template, request, url_for)
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal.adoption import services as adoption
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.forms import apply_error
 from portal.handbook import services
@@ -127,7 +128,7 @@ def document(slug: str):
     # The page cache holds the published page as a reader sees it, per slug, address of the site (the
     # printed footer names it) and the one permission fact that changes it for a non-editor.
     version = services.content_version()
-    dashboard = has_adoption_pages() and can(current_user, "adoption.dashboard")
+    dashboard = can(current_user, "adoption.dashboard")
     key = ("document", slug, request.url_root, dashboard)
     cache = page_cache()
     page = cache.get(version, key)
@@ -142,10 +143,6 @@ def document(slug: str):
         if not _shows_editor_view(current_user, page.facts):
             cache.put(version, key, page, len(page.article) + len(page.crumbs))
     return render_template("handbook/document.html", page=page)
-
-
-def has_adoption_pages() -> bool:
-    return "adoption.routine" in current_app.view_functions
 
 
 def _render_document_page(doc, dashboard: bool) -> DocumentPage:
@@ -169,7 +166,8 @@ def history(slug: str):
     doc = _document(slug)
     revisions = services.history(current_user, doc)
     return render_template("handbook/history.html", document=doc, revisions=revisions,
-                           breadcrumbs=services.breadcrumbs(doc), button=EmptyForm())
+                           breadcrumbs=services.breadcrumbs(doc), button=EmptyForm(),
+                           evidence_link=can(current_user, "adoption.dashboard") and adoption.has_evidence(doc))
 
 
 @bp.route("/handbok/<slug>/version/<int:number>")

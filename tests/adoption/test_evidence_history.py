@@ -133,6 +133,8 @@ def test_an_archived_routine_still_has_its_evidence_before_the_archiving(client,
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Rutinen arkiverades" in text and "gällde <a" in text
+    assert 'href="/handbok/orosanmalan/historik"' in text  # back to what is left of it, not its follow-up
+    assert 'href="/inforande/rutin/orosanmalan"' not in text
     assert _page_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
     assert _export_units(client, THEN) == {"Ekbackens skola", "Sjöängsskolan"}
     # After the archiving nothing was in force, and nobody was expected to confirm.
@@ -142,6 +144,17 @@ def test_an_archived_routine_still_has_its_evidence_before_the_archiving(client,
     # The history page of the archived routine leads there.
     history = client.get("/handbok/orosanmalan/historik").get_data(as_text=True)
     assert "/inforande/rutin/orosanmalan/per-datum" in history
+    assert client.post("/logga-ut").status_code == 302
+    login_as("reader")  # follows up nothing: no link to it
+    assert client.get("/handbok/orosanmalan/historik").status_code == 200
+    assert "/per-datum" not in client.get("/handbok/orosanmalan/historik").get_data(as_text=True)
+
+
+def test_the_evidence_page_of_a_routine_followed_up_now_leads_back_to_its_follow_up(client, login_as, routine):
+    login_as("admin")
+    text = client.get("/inforande/rutin/orosanmalan/per-datum").get_data(as_text=True)
+    assert 'href="/inforande/rutin/orosanmalan"' in text and "Rutinen arkiverades" not in text
+    assert "/per-datum" in client.get("/handbok/orosanmalan/historik").get_data(as_text=True)
 
 
 def test_evidence_is_not_found_for_a_routine_never_published_or_a_section(client, login_as, system,
