@@ -29,6 +29,11 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "sokindex"))
+    # Each worker keeps the users it has loaded for at most this many seconds (0: never); a change to
+    # an account, a role or the handbook reaches every worker at once through this shared file
+    # (portal/usercache.py), so every process of one installation must use the same one.
+    USER_CACHE_SECONDS = float(os.environ.get("USER_CACHE_SECONDS", 60))
+    CHANGE_COUNTER_FILE = os.environ.get("CHANGE_COUNTER_FILE", str(INSTANCE_DIR / "change-counter"))
     # Rendered document pages and start-page parts kept per worker (in characters, about 2 bytes each);
     # 0 turns the cache off.
     PAGE_CACHE_MAX_CHARS = int(os.environ.get("PAGE_CACHE_MAX_CHARS", 8_000_000))

@@ -64,6 +64,7 @@ def app(tmp_path):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite'}"
         SEARCH_INDEX_DIR = str(tmp_path / "sokindex")
+        CHANGE_COUNTER_FILE = str(tmp_path / "change-counter")
 
     application = create_app(Config)
     application.test_client_class = PortalClient

@@ -11,8 +11,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.util import identity_key
 
-from portal import audit
+from portal import audit, usercache
 from portal.clock import utcnow
 from portal.auth.models import GRANTABLE_ROLES, ROLES, LoginThrottle, RoleGrant, User, new_session_token
 from portal.errors import NotFound, ValidationError
@@ -193,16 +194,36 @@ def _session_user_statement():
 
 def load_user_from_session(session_id: str) -> User | None:
     """Flask-Login loader: the id carries the session token, so disabling or a new password
-    ends every open session at its next request."""
+    ends every open session at its next request.
+
+    A worker keeps the users it loaded (portal/usercache.py): the request gets its own copy in this
+    request's session without a query, until any account, role or the handbook changes anywhere."""
+    cache = usercache.user_cache()
+    seen = cache.begin() if cache is not None else None
+    if seen is not None:
+        hit = cache.get(session_id or "", seen)
+        if hit is not None:
+            g.content_version = hit[1]
+            return db.session.merge(hit[0], load=False)
     user_id, _, token = (session_id or "").partition(":")
     if not user_id.isdigit():
         return None
+    # A user this request has already loaded elsewhere is not taken out of its session for keeping.
+    keep = seen is not None and identity_key(User, int(user_id)) not in db.session.identity_map
     row = db.session.execute(_session_user_statement(), {"user_id": int(user_id)}).unique().one_or_none()
     if row is None:
         return None
     user, g.content_version = row[0], row[1] or ""
     if not user.active or not secrets.compare_digest(user.session_token, token):
         return None
+    if keep:
+        # The kept copy leaves this session now, before anything in the request can change or expire
+        # it; the request works on a copy merged back in.
+        for grant in user.grants:
+            db.session.expunge(grant)
+        db.session.expunge(user)
+        cache.put(session_id, seen, user, g.content_version)
+        user = db.session.merge(user, load=False)
     return user
 
 

@@ -1,0 +1,189 @@
+"""Each worker keeps the users it has loaded (with their role grants) and the handbook's content version,
+so a logged-in page that finds its HTML in the page cache needs no database round trip.
+
+Correctness rests on a change counter that every process of this installation shares: an 8-byte
+number in a file in the instance folder, mapped into memory. Any transaction that writes an account,
+a role grant or the content version (through the web, the API or a `flask` command) adds one to it
+right after its commit. Every request reads the counter first (one memory read and one stat) and a
+worker that finds it changed drops everything it kept. So disabling an account, a new password, a
+removed role or a publish is seen by every worker at its next request, exactly as without the cache.
+
+What the counter cannot see is a change made outside the portal's code (an UPDATE typed into psql):
+an entry is therefore also never used for longer than USER_CACHE_SECONDS (default 60 s), and
+`flask users …`, restore and migrations go through the code that counts. All workers must share the
+instance folder (one server, as the search index already requires). USER_CACHE_SECONDS=0 turns the
+cache off: every request reads its user from the database.
+"""
+from __future__ import annotations
+
+import fcntl
+import mmap
+import os
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+# Tables whose rows the cache holds, or which change what a cached user may do.
+WATCHED_TABLES = frozenset({"users", "role_grants", "content_versions"})
+_CHANGED = "usercache.changed"  # flag in Session.info: this transaction wrote a watched table
+_SIZE = 8
+
+
+class ChangeCounter:
+    """A counter in a small file, shared by every process that maps it."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._map: mmap.mmap | None = None
+        self._identity: tuple[int, int] | None = None
+        self._open()
+
+    def _open(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size < _SIZE:
+                os.pwrite(fd, bytes(_SIZE), 0)
+            stat = os.fstat(fd)
+            self._map = mmap.mmap(fd, _SIZE)
+            self._identity = (stat.st_dev, stat.st_ino)
+        finally:
+            os.close(fd)
+
+    def read(self) -> tuple[int, int, int]:
+        """The current value, with the file's identity: a file deleted and created again (a new
+        inode) counts as a change even if its number happens to be the same."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            stat = None
+        if stat is None or (stat.st_dev, stat.st_ino) != self._identity:
+            with self._lock:
+                self._open()
+        return (*self._identity, int.from_bytes(self._map[:_SIZE], "little"))
+
+    def bump(self) -> None:
+        # A new open file description per bump, so flock excludes every other process and thread,
+        # also after a fork.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            value = int.from_bytes(os.pread(fd, _SIZE, 0).ljust(_SIZE, b"\0"), "little")
+            os.pwrite(fd, ((value + 1) % 2**64).to_bytes(_SIZE, "little"), 0)
+        finally:
+            os.close(fd)  # releases the lock
+
+
+class UserCache:
+    """Users by session id (user id and session token), least recently used dropped first."""
+
+    def __init__(self, counter: ChangeCounter, max_age: float, max_entries: int = 5000):
+        self.counter = counter
+        self.max_age = max_age
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._seen: tuple | None = None
+        self._entries: OrderedDict[str, tuple[float, object, str]] = OrderedDict()
+
+    def begin(self) -> tuple:
+        """Read the counter (before any database read of this request) and drop everything if it moved."""
+        seen = self.counter.read()
+        if seen != self._seen:
+            with self._lock:
+                self._entries.clear()
+                self._seen = seen
+        return seen
+
+    def get(self, session_id: str, seen: tuple):
+        with self._lock:
+            entry = self._entries.get(session_id)
+            if entry is None or seen != self._seen:
+                return None
+            if time.monotonic() - entry[0] > self.max_age:
+                del self._entries[session_id]
+                return None
+            self._entries.move_to_end(session_id)
+            return entry[1], entry[2]
+
+    def put(self, session_id: str, seen: tuple, user, content_version: str) -> None:
+        """Keep a user read after `seen` was current; if the counter moved since, the next
+        request's begin() drops it anyway."""
+        with self._lock:
+            if seen != self._seen:
+                return
+            self._entries[session_id] = (time.monotonic(), user, content_version)
+            self._entries.move_to_end(session_id)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def init_app(app) -> None:
+    # Every process counts its changes, also one that keeps no users itself (a `flask` command).
+    path = app.config.get("CHANGE_COUNTER_FILE")
+    counter = ChangeCounter(path) if path else None
+    max_age = float(app.config.get("USER_CACHE_SECONDS", 60))
+    app.extensions["change_counter"] = counter
+    app.extensions["user_cache"] = UserCache(counter, max_age) if counter and max_age > 0 else None
+
+
+def user_cache() -> UserCache | None:
+    return current_app.extensions.get("user_cache")
+
+
+def bump() -> None:
+    """Count a change now (after a write outside the ORM session, e.g. a restore)."""
+    counter = current_app.extensions.get("change_counter") if has_app_context() else None
+    if counter is not None:
+        counter.bump()
+
+
+# --- Which transactions count --------------------------------------------------------------------
+# On the Session class: every session of every app (the web, the API, the CLI) is watched. A flush
+# counts when it writes a row of a watched table; a statement run through the session (an ORM bulk
+# UPDATE or DELETE, an INSERT … ON CONFLICT, raw SQL) counts unless it is a SELECT or names only
+# other tables. The counter moves after the commit, so a worker that sees it move reads the new rows.
+
+def _tables_of(statement) -> set[str] | None:
+    table = getattr(statement, "table", None)
+    name = getattr(table, "name", None)
+    return {name} if name else None  # None: cannot tell (raw SQL), count it
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context) -> None:
+    if session.info.get(_CHANGED):
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(obj), "__tablename__", None)
+        if table in WATCHED_TABLES:
+            session.info[_CHANGED] = True
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state) -> None:
+    if state.is_select or state.session.info.get(_CHANGED):
+        return
+    tables = _tables_of(state.statement)
+    if tables is None or tables & WATCHED_TABLES:
+        state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    if session.info.pop(_CHANGED, False):
+        bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session) -> None:
+    session.info.pop(_CHANGED, None)

@@ -1,0 +1,183 @@
+"""The per-worker user cache (portal/usercache.py): a logged-in request needs no query once its user is
+kept, and every change to an account, a role or the handbook, in this worker, another worker or a
+`flask` command, is seen at the next request."""
+import multiprocessing
+import re
+import time
+
+import pytest
+from sqlalchemy import event, text, update
+
+from config import TestConfig
+from portal import create_app
+from portal.audit import record
+from portal.auth import services as accounts
+from portal.auth.models import User
+from portal.extensions import db
+from portal.usercache import WATCHED_TABLES, ChangeCounter, user_cache
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def statements(app):
+    sent = []
+    listener = lambda conn, cursor, statement, *args: sent.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    yield sent
+    event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def _counter(app):
+    return app.extensions["change_counter"].read()
+
+
+def _other_worker(app, **settings):
+    """Another process of the same installation: same database and change counter, its own caches."""
+    class SameInstallation(TestConfig):
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        SEARCH_INDEX_DIR = app.config["SEARCH_INDEX_DIR"] + "-other"
+        CHANGE_COUNTER_FILE = app.config["CHANGE_COUNTER_FILE"]
+
+    for name, value in settings.items():
+        setattr(SameInstallation, name, value)
+    return create_app(SameInstallation)
+
+
+def test_the_watched_tables_exist(app):
+    assert WATCHED_TABLES <= set(db.metadata.tables)
+
+
+def test_a_kept_user_is_served_without_a_query(client, login_as, statements):
+    login_as("reader")
+    assert client.get("/tillganglighet").status_code == 200
+    del statements[:]
+    page = client.get("/tillganglighet")
+    assert page.status_code == 200 and "Logga ut" in page.get_data(as_text=True)
+    assert statements == []
+    assert len(user_cache()) == 1
+
+
+def test_without_the_cache_every_request_reads_its_user(app, make_user):
+    user = make_user("reader")
+    other = _other_worker(app, USER_CACHE_SECONDS=0)
+    # It keeps no users but still counts its changes for the workers that do.
+    assert other.extensions["user_cache"] is None and other.extensions["change_counter"] is not None
+    client = other.test_client()
+    page = client.get("/logga-in")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert client.post("/logga-in", data={"email": user.email, "password": PASSWORD,
+                                           "csrf_token": token}).status_code == 302
+    client.get("/tillganglighet")
+    with other.app_context():
+        engine = db.engine
+    sent = []
+    listener = lambda conn, cursor, statement, *args: sent.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    assert client.get("/tillganglighet").status_code == 200
+    event.remove(engine, "before_cursor_execute", listener)
+    engine.dispose()
+    assert len(sent) == 1 and "FROM users" in sent[0]
+
+
+def test_disabling_in_this_worker_ends_the_kept_session(client, login_as, make_user):
+    user = login_as("reader")
+    assert client.get("/tillganglighet").status_code == 200
+    assert len(user_cache()) == 1
+    accounts.set_active("test", db.session.get(User, user.id), False)
+    answer = client.get("/handbok")
+    assert answer.status_code == 302 and "/logga-in" in answer.headers["Location"]
+
+
+def test_disabling_in_another_worker_ends_the_session_at_the_next_request(app, client, login_as):
+    user = login_as("reader")
+    assert client.get("/handbok").status_code == 200
+    other = _other_worker(app)
+    with other.app_context():
+        accounts.set_active("admin", db.session.get(User, user.id), False)
+        db.session.remove()
+        db.engine.dispose()
+    answer = client.get("/handbok")
+    assert answer.status_code == 302 and "/logga-in" in answer.headers["Location"]
+
+
+def test_a_role_revoked_in_another_worker_is_gone_at_the_next_request(app, client, login_as):
+    user = login_as("editor")
+    assert client.get("/redaktor").status_code == 200
+    other = _other_worker(app)
+    with other.app_context():
+        accounts.revoke_role("admin", db.session.get(User, user.id), "editor")
+        db.session.remove()
+        db.engine.dispose()
+    assert client.get("/redaktor").status_code == 403
+
+
+def test_a_bulk_update_and_raw_sql_count_as_changes(app, client, login_as):
+    user = login_as("reader")
+    client.get("/handbok")
+    before = _counter(app)
+    db.session.execute(update(User).where(User.id == user.id).values(name="Nytt namn"))
+    db.session.commit()
+    after_bulk = _counter(app)
+    assert after_bulk != before
+    assert "Nytt namn" in client.get("/handbok").get_data(as_text=True)
+    db.session.execute(text("UPDATE users SET name = 'Rått namn' WHERE id = :id"), {"id": user.id})
+    db.session.commit()
+    assert _counter(app) != after_bulk
+    assert "Rått namn" in client.get("/handbok").get_data(as_text=True)
+
+
+def test_writes_to_other_tables_and_rollbacks_do_not_count(app, client, login_as):
+    user = login_as("reader")
+    client.get("/handbok")
+    before = _counter(app)
+    record("test", "test.event", None, "Något hände")  # an audit event only
+    db.session.commit()
+    db.session.execute(update(User).where(User.id == user.id).values(name="Ångrat"))
+    db.session.rollback()
+    assert _counter(app) == before
+    assert len(user_cache()) == 1
+
+
+def test_a_change_outside_the_portal_is_seen_when_the_entry_expires(app, client, login_as, monkeypatch):
+    user = login_as("reader")
+    client.get("/handbok")
+    monkeypatch.setattr(user_cache(), "max_age", 0.3)
+    # As if someone typed an UPDATE into psql: the portal's code does not see it.
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE users SET active = false WHERE id = :id"), {"id": user.id})
+    assert client.get("/handbok").status_code == 200  # kept, for at most max_age
+    time.sleep(0.4)
+    answer = client.get("/handbok")
+    assert answer.status_code == 302 and "/logga-in" in answer.headers["Location"]
+
+
+def test_a_deleted_counter_file_counts_as_a_change(app, client, login_as):
+    login_as("reader")
+    client.get("/handbok")
+    assert len(user_cache()) == 1
+    before = _counter(app)
+    counter = app.extensions["change_counter"]
+    counter.path.unlink()
+    assert _counter(app) != before  # a new file, a new identity
+    client.get("/handbok")  # dropped, read again
+    assert counter.path.exists()
+
+
+def _bump_many(path, times):
+    counter = ChangeCounter(path)
+    for _ in range(times):
+        counter.bump()
+
+
+def test_bumps_from_several_processes_are_all_counted(tmp_path):
+    path = tmp_path / "counter"
+    counter = ChangeCounter(path)
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=_bump_many, args=(path, 300)) for _ in range(3)]
+    for process in processes:
+        process.start()
+    _bump_many(path, 300)
+    for process in processes:
+        process.join(30)
+        assert process.exitcode == 0
+    assert counter.read()[2] == 1200
