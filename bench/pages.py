@@ -37,6 +37,7 @@ from harness import Client, Gunicorn, LoadDatabase, log  # noqa: E402
 BENCH = Path(__file__).resolve().parent
 DOCUMENT_PATH = "/handbok/orosanmalan"
 STATIC_PATH = "/tillganglighet"  # a page without data: what every logged-in page costs at least
+USER_AGENT = "bench/pages.py"  # the login and every measured request send the same one, as a browser does
 
 GENERATE = r'''
 import random, sys, time
@@ -132,7 +133,9 @@ def _ms(text: str) -> float:
 def wrk(url: str, *, duration: float, connections: int, threads: int, cookie: str | None = None) -> dict:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:.0f}s", "--latency", "--timeout", "10s"]
     if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
+        # The browser that logged in: Flask-Login's session protection compares the User-Agent with the
+        # login's, and another one makes every response rewrite the session cookie.
+        command += ["-H", f"Cookie: {cookie}", "-H", f"User-Agent: {USER_AGENT}"]
     result = subprocess.run(command + [url], capture_output=True, text=True, timeout=duration + 60)
     out = result.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -144,12 +147,16 @@ def wrk(url: str, *, duration: float, connections: int, threads: int, cookie: st
 
 
 def check_page(url: str, cookie: str | None, expect: str) -> None:
-    """The page answers 200 with the expected text for this cookie (not a redirect to the login)."""
+    """The page answers 200 with the expected text for this cookie (not a redirect to the login), and
+    leaves the session as it is (a page that sets the cookie again would be measured doing so)."""
     import requests
 
-    response = requests.get(url, headers={"Cookie": cookie} if cookie else {}, allow_redirects=False, timeout=30)
+    headers = {"Cookie": cookie, "User-Agent": USER_AGENT} if cookie else {}
+    response = requests.get(url, headers=headers, allow_redirects=False, timeout=30)
     if response.status_code != 200 or expect not in response.text:
         raise RuntimeError(f"{url} answered {response.status_code} without {expect!r}")
+    if cookie and "Set-Cookie" in response.headers:
+        raise RuntimeError(f"{url} sets the session cookie again on every request")
 
 
 def measure(targets: list[tuple[str, str, str | None, str]], args) -> dict[str, list[dict]]:
@@ -197,7 +204,9 @@ def memory(server: Gunicorn) -> list[dict]:
 
 def login_cookie(server: Gunicorn, email: str, password: str) -> tuple[Client, str]:
     client = Client(server.url)
+    client.session.headers["User-Agent"] = USER_AGENT
     client.login(email, password)
+    client.get("after login", "/")  # shows (and so removes) the welcome message kept in the session
     cookie = "; ".join(f"{c.name}={c.value}" for c in client.session.cookies)
     return client, cookie
 

@@ -118,11 +118,12 @@ def requires(action: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
+            user = current_user._get_current_object()  # not the proxy: `can` reads several attributes
+            if not user.is_authenticated:
                 if request.path.startswith("/api/"):
                     abort(401)
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            authorize(current_user, action)
+            authorize(user, action)
             return view(*args, **kwargs)
 
         wrapped.policy_action = action

@@ -129,7 +129,12 @@ class UserCache:
 def init_app(app) -> None:
     # Every process counts its changes, also one that keeps no users itself (a `flask` command).
     path = app.config.get("CHANGE_COUNTER_FILE")
-    counter = ChangeCounter(path) if path else None
+    try:
+        counter = ChangeCounter(path) if path else None
+    except OSError as error:  # e.g. a read-only instance folder: correct, only slower
+        app.logger.warning("Change counter %s unusable (%s): every request reads its user from the database",
+                           path, error)
+        counter = None
     max_age = float(app.config.get("USER_CACHE_SECONDS", 60))
     app.extensions["change_counter"] = counter
     app.extensions["user_cache"] = UserCache(counter, max_age) if counter and max_age > 0 else None

@@ -128,11 +128,12 @@ def document(slug: str):
     # The page cache holds the published page as a reader sees it, per slug, address of the site (the
     # printed footer names it) and the one permission fact that changes it for a non-editor.
     version = services.content_version()
-    dashboard = can(current_user, "adoption.dashboard")
+    user = current_user._get_current_object()
+    dashboard = can(user, "adoption.dashboard")
     key = ("document", slug, request.url_root, dashboard)
     cache = page_cache()
     page = cache.get(version, key)
-    if page is None or _shows_editor_view(current_user, page.facts):
+    if page is None or _shows_editor_view(user, page.facts):
         doc, moved = _find(slug)
         if moved:
             return _moved_redirect(slug, doc)
@@ -140,7 +141,7 @@ def document(slug: str):
         if not doc.is_published:
             return redirect(url_for("handbook.draft", slug=doc.slug))
         page = _render_document_page(doc, dashboard)
-        if not _shows_editor_view(current_user, page.facts):
+        if not _shows_editor_view(user, page.facts):
             cache.put(version, key, page, len(page.article) + len(page.crumbs))
     return render_template("handbook/document.html", page=page)
 
