@@ -27,6 +27,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 # Tables whose rows the cache holds, or which change what a cached user may do.
 WATCHED_TABLES = frozenset({"users", "role_grants", "content_versions"})
@@ -148,7 +149,12 @@ def bump() -> None:
     """Count a change now (after a write outside the ORM session, e.g. a restore)."""
     counter = current_app.extensions.get("change_counter") if has_app_context() else None
     if counter is not None:
-        counter.bump()
+        try:
+            counter.bump()
+        except OSError:
+            # The change itself is committed; workers see it when their entries expire.
+            current_app.logger.exception("Could not count a change in %s: kept users are dropped only "
+                                         "after USER_CACHE_SECONDS", counter.path)
 
 
 # --- Which transactions count --------------------------------------------------------------------
@@ -158,9 +164,13 @@ def bump() -> None:
 # other tables. The counter moves after the commit, so a worker that sees it move reads the new rows.
 
 def _tables_of(statement) -> set[str] | None:
+    if isinstance(statement, TextClause):
+        # Raw SQL: only a plain read (or the BEGIN a restore sends) is known to change nothing.
+        verb = statement.text.lstrip()[:6].upper()
+        return set() if verb in ("SELECT", "BEGIN") else None
     table = getattr(statement, "table", None)
     name = getattr(table, "name", None)
-    return {name} if name else None  # None: cannot tell (raw SQL), count it
+    return {name} if name else None  # None: cannot tell, count it
 
 
 @event.listens_for(Session, "after_flush")
