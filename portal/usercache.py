@@ -8,15 +8,17 @@ right after its commit. Every request reads the counter first (one memory read a
 worker that finds it changed drops everything it kept. So disabling an account, a new password, a
 removed role or a publish is seen by every worker at its next request, exactly as without the cache.
 
-What the counter cannot see is a change made outside the portal's code (an UPDATE typed into psql):
-an entry is therefore also never used for longer than USER_CACHE_SECONDS (default 60 s), and
-`flask users …`, restore and migrations go through the code that counts. All workers must share the
-instance folder (one server, as the search index already requires). USER_CACHE_SECONDS=0 turns the
-cache off: every request reads its user from the database.
+What the counter cannot see is a change made outside the portal's ORM session (an UPDATE typed into
+psql, a migration): an entry is therefore also never used for longer than USER_CACHE_SECONDS (default
+60 s); `flask users …` and restore go through the session and count. The counter reaches the
+processes of one machine only: a cluster of several machines must set USER_CACHE_SECONDS=0, which
+turns the cache off (every request reads its user from the database). A counter that cannot be
+opened also means no caching, never a stale user.
 """
 from __future__ import annotations
 
 import fcntl
+import itertools
 import mmap
 import os
 import threading
@@ -40,14 +42,19 @@ class ChangeCounter:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._map: mmap.mmap | None = None
         self._identity: tuple[int, int] | None = None
+        self._unusable = itertools.count()
         self._open()
 
+    def _fd(self) -> int:
+        # The folder too: an instance folder deleted while running is made again.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+
     def _open(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._fd()
         try:
             if os.fstat(fd).st_size < _SIZE:
                 os.pwrite(fd, bytes(_SIZE), 0)
@@ -57,22 +64,26 @@ class ChangeCounter:
         finally:
             os.close(fd)
 
-    def read(self) -> tuple[int, int, int]:
+    def read(self) -> tuple:
         """The current value, with the file's identity: a file deleted and created again (a new
-        inode) counts as a change even if its number happens to be the same."""
+        inode) counts as a change even if its number happens to be the same. A file that cannot be
+        opened gives a new value on every read, so nothing kept is ever used."""
         try:
             stat = os.stat(self.path)
-        except FileNotFoundError:
+        except OSError:
             stat = None
         if stat is None or (stat.st_dev, stat.st_ino) != self._identity:
-            with self._lock:
-                self._open()
+            try:
+                with self._lock:
+                    self._open()
+            except OSError:
+                return ("unusable", next(self._unusable))
         return (*self._identity, int.from_bytes(self._map[:_SIZE], "little"))
 
     def bump(self) -> None:
         # A new open file description per bump, so flock excludes every other process and thread,
         # also after a fork.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._fd()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             value = int.from_bytes(os.pread(fd, _SIZE, 0).ljust(_SIZE, b"\0"), "little")
@@ -122,6 +133,20 @@ class UserCache:
             self._entries.move_to_end(session_id)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+    def restore(self, session, session_id: str, seen: tuple):
+        """(this request's copy of the kept user, content version), or None."""
+        hit = self.get(session_id, seen)
+        return None if hit is None else (session.merge(hit[0], load=False), hit[1])
+
+    def keep(self, session, session_id: str, seen: tuple, user, content_version: str):
+        """Keep a user just loaded with its grants and return this request's copy. The kept one leaves
+        the session now, before anything in the request can change or expire it."""
+        for grant in user.grants:
+            session.expunge(grant)
+        session.expunge(user)
+        self.put(session_id, seen, user, content_version)
+        return session.merge(user, load=False)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -201,10 +201,10 @@ def load_user_from_session(session_id: str) -> User | None:
     cache = usercache.user_cache()
     seen = cache.begin() if cache is not None else None
     if seen is not None:
-        hit = cache.get(session_id or "", seen)
+        hit = cache.restore(db.session, session_id or "", seen)
         if hit is not None:
-            g.content_version = hit[1]
-            return db.session.merge(hit[0], load=False)
+            user, g.content_version = hit
+            return user
     user_id, _, token = (session_id or "").partition(":")
     if not user_id.isdigit():
         return None
@@ -216,15 +216,7 @@ def load_user_from_session(session_id: str) -> User | None:
     user, g.content_version = row[0], row[1] or ""
     if not user.active or not secrets.compare_digest(user.session_token, token):
         return None
-    if keep:
-        # The kept copy leaves this session now, before anything in the request can change or expire
-        # it; the request works on a copy merged back in.
-        for grant in user.grants:
-            db.session.expunge(grant)
-        db.session.expunge(user)
-        cache.put(session_id, seen, user, g.content_version)
-        user = db.session.merge(user, load=False)
-    return user
+    return cache.keep(db.session, session_id, seen, user, g.content_version) if keep else user
 
 
 def load_user_from_request(request) -> User | None:

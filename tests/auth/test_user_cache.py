@@ -2,7 +2,7 @@
 kept, and every change to an account, a role or the handbook, in this worker, another worker or a
 `flask` command, is seen at the next request."""
 import multiprocessing
-import re
+import shutil
 import time
 
 import pytest
@@ -15,7 +15,7 @@ from portal.auth import services as accounts
 from portal.auth.models import User
 from portal.extensions import db
 from portal.usercache import WATCHED_TABLES, ChangeCounter, user_cache
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, PortalClient
 
 
 @pytest.fixture
@@ -40,7 +40,18 @@ def _other_worker(app, **settings):
 
     for name, value in settings.items():
         setattr(SameInstallation, name, value)
-    return create_app(SameInstallation)
+    other = create_app(SameInstallation)
+    other.test_client_class = PortalClient
+    return other
+
+
+def _in_other_worker(app, change) -> None:
+    """Run change(user service calls) in another worker of the same installation, then close it."""
+    other = _other_worker(app)
+    with other.app_context():
+        change()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_the_watched_tables_exist(app):
@@ -63,10 +74,7 @@ def test_without_the_cache_every_request_reads_its_user(app, make_user):
     # It keeps no users but still counts its changes for the workers that do.
     assert other.extensions["user_cache"] is None and other.extensions["change_counter"] is not None
     client = other.test_client()
-    page = client.get("/logga-in")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    assert client.post("/logga-in", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": token}).status_code == 302
+    assert client.post("/logga-in", data={"email": user.email, "password": PASSWORD}).status_code == 302
     client.get("/tillganglighet")
     with other.app_context():
         engine = db.engine
@@ -91,11 +99,7 @@ def test_disabling_in_this_worker_ends_the_kept_session(client, login_as, make_u
 def test_disabling_in_another_worker_ends_the_session_at_the_next_request(app, client, login_as):
     user = login_as("reader")
     assert client.get("/handbok").status_code == 200
-    other = _other_worker(app)
-    with other.app_context():
-        accounts.set_active("admin", db.session.get(User, user.id), False)
-        db.session.remove()
-        db.engine.dispose()
+    _in_other_worker(app, lambda: accounts.set_active("admin", db.session.get(User, user.id), False))
     answer = client.get("/handbok")
     assert answer.status_code == 302 and "/logga-in" in answer.headers["Location"]
 
@@ -103,11 +107,7 @@ def test_disabling_in_another_worker_ends_the_session_at_the_next_request(app, c
 def test_a_role_revoked_in_another_worker_is_gone_at_the_next_request(app, client, login_as):
     user = login_as("editor")
     assert client.get("/redaktor").status_code == 200
-    other = _other_worker(app)
-    with other.app_context():
-        accounts.revoke_role("admin", db.session.get(User, user.id), "editor")
-        db.session.remove()
-        db.engine.dispose()
+    _in_other_worker(app, lambda: accounts.revoke_role("admin", db.session.get(User, user.id), "editor"))
     assert client.get("/redaktor").status_code == 403
 
 
@@ -163,6 +163,39 @@ def test_a_deleted_counter_file_counts_as_a_change(app, client, login_as):
     assert _counter(app) != before  # a new file, a new identity
     client.get("/handbok")  # dropped, read again
     assert counter.path.exists()
+
+
+def test_a_deleted_instance_folder_is_made_again(app, client, login_as):
+    user = login_as("reader")
+    client.get("/handbok")
+    counter = app.extensions["change_counter"]
+    shutil.rmtree(counter.path.parent)
+    assert client.get("/handbok").status_code == 200  # read from the database, kept again
+    assert counter.path.exists() and len(user_cache()) == 1
+    accounts.set_active("test", db.session.get(User, user.id), False)
+    assert client.get("/handbok").status_code == 302
+
+
+def test_a_counter_that_cannot_be_opened_means_no_kept_users(app, client, login_as, caplog):
+    user = login_as("reader")
+    client.get("/handbok")
+    counter = app.extensions["change_counter"]
+    shutil.rmtree(counter.path.parent)
+    counter.path.parent.write_text("a file where the instance folder was")
+    for _ in range(2):
+        assert client.get("/handbok").status_code == 200  # every request reads its user
+    # The change is committed and logged as not counted; the next request still sees it.
+    accounts.set_active("test", db.session.get(User, user.id), False)
+    assert "Could not count a change" in caplog.text
+    answer = client.get("/handbok")
+    assert answer.status_code == 302 and "/logga-in" in answer.headers["Location"]
+
+
+def test_a_counter_unusable_at_start_turns_the_cache_off(app, tmp_path, caplog):
+    (tmp_path / "not-a-folder").write_text("")
+    other = _other_worker(app, CHANGE_COUNTER_FILE=str(tmp_path / "not-a-folder" / "change-counter"))
+    assert other.extensions["user_cache"] is None and other.extensions["change_counter"] is None
+    assert "every request reads its user from the database" in caplog.text
 
 
 def _bump_many(path, times):
