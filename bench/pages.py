@@ -335,13 +335,20 @@ def reading(data: dict) -> str:
             f"branches open on their own page (`/handbok?gren=…`): {small['start_page_kib']} KiB of HTML with "
             f"the shipped handbook, {large['start_page_kib']} KiB with 10,000 more documents.")
     lines.append(
-        "- Why the rest of the gap stays: in trials on 2026-12-02 the document page without its template "
-        "(a constant string returned by the view) still cost about 0.47 ms in process against 0.12 ms for "
-        "hello, and under gunicorn a worker spent 0.9–1.5 ms of user CPU per document page against 0.24–0.27 ms "
-        "for a hello app returning the same 19 KiB (so the page's size is not the cause). Reaching 0.5 would "
-        "mean serving logged-in pages without Flask's session, login and template machinery, for example "
-        "with a cache in front of the app, which cannot know who may read what. The logged-in floor above is "
-        "the limit for any page of this stack. The owners should decide whether to keep the target as it is or to measure it against that floor.")
+        "- Why the rest of the gap stays (bench/profile_worker.py, 2026-12-02, a shared machine): under wrk a "
+        "portal worker spent 1.3–1.9 ms of CPU per document page against 0.29–0.33 ms for hello. In a sampled "
+        "profile of one worker 61 % of its time is the Flask request: templates 18 % (base.html's navigation, "
+        "addresses and the logout form's CSRF token, 5 %, among them), loading the user 10 % (more than half "
+        "of it copying the kept user into the request's database session), opening the signed session cookie "
+        "6 %, after_request 4 %. The other 39 % is gunicorn: parsing the request, writing the 19 KiB page to "
+        "the socket (19 %) and closing the connection. So even with Flask's part as cheap as hello's, "
+        "gunicorn's share (about 0.5 ms) would hold the page near 0.55 of hello; for 0.5 the Flask part must "
+        "shrink to about a third. Candidates, with their share in the profile: the header and navigation "
+        "rendered once per kept user and section instead of on every request (most of the 18 %), a CSRF "
+        "token signed once per session for a while (5 %), attaching the kept user without a merge (6 %), "
+        "remembering verified session cookies (6 %). Together about half of the Flask part: likely short of "
+        "0.5, to be measured. The logged-in floor above is what any page of this stack costs today. The "
+        "owners should decide whether to keep the target as it is or to measure it against that floor.")
     lines.append(
         "- The user cache in real use: the benchmark's one reader finds itself kept on every request. Staff who "
         "read for a while between clicks, on one of several workers, find themselves kept less often, and "
