@@ -142,7 +142,8 @@ def wrk(url: str, *, duration: float, connections: int, threads: int, cookie: st
     latency = {p: _ms(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M)}
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p50": latency.get("50"), "p99": latency.get("99"),
+    return {"rps": rps, "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+            "p50": latency.get("50"), "p99": latency.get("99"),
             "non2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
 
 
@@ -211,6 +212,16 @@ def login_cookie(server: Gunicorn, email: str, password: str) -> tuple[Client, s
     return client, cookie
 
 
+def prepare(env: dict) -> tuple[str, str, str]:
+    """A migrated database with the demo organisation, the handbook and one reader: (content, email, password)."""
+    harness.flask(env, "db", "upgrade")
+    harness.flask(env, "demo", "load")
+    content = harness.load_content(env)
+    password = "lt-" + harness.secrets.token_hex(10)
+    email = harness.create_accounts(env, readers=1, editors=0, heads=0, password=password)["reader"][0]["email"]
+    return content, email, password
+
+
 def run(args) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -218,11 +229,7 @@ def run(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="portal-pages-") as tmp, LoadDatabase("portal_pages") as db:
         workdir = Path(tmp)
         env = harness.portal_env(db.url, workdir, LOG_LEVEL="WARNING")
-        harness.flask(env, "db", "upgrade")
-        harness.flask(env, "demo", "load")
-        data["content"] = harness.load_content(env)
-        password = "lt-" + harness.secrets.token_hex(10)
-        email = harness.create_accounts(env, readers=1, editors=0, heads=0, password=password)["reader"][0]["email"]
+        data["content"], email, password = prepare(env)
         harness.flask(env, "search", "reindex")
         hello_env = {k: v for k, v in env.items()}
         with Gunicorn(hello_env, workers=args.workers, app="hello_app:app", cwd=BENCH, health_path="/",
@@ -342,8 +349,8 @@ def reading(data: dict) -> str:
         "of it copying the kept user into the request's database session), opening the signed session cookie "
         "6 %, after_request 4 %. The other 39 % is gunicorn: parsing the request, writing the 19 KiB page to "
         "the socket (19 %) and closing the connection. So even with Flask's part as cheap as hello's, "
-        "gunicorn's share (about 0.5 ms) would hold the page near 0.55 of hello; for 0.5 the Flask part must "
-        "shrink to about a third. Candidates, with their share in the profile: the header and navigation "
+        "gunicorn's share (0.5–0.7 ms) would hold the page at roughly 0.45–0.55 of hello (an estimate from CPU "
+        "per request; wrk shares the cores); for 0.5 the Flask part must shrink to about a third. Candidates, with their share in the profile: the header and navigation "
         "rendered once per kept user and section instead of on every request (most of the 18 %), a CSRF "
         "token signed once per session for a while (5 %), attaching the kept user without a merge (6 %), "
         "remembering verified session cookies (6 %). Together about half of the Flask part: likely short of "

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
 from harness import Gunicorn, LoadDatabase, log  # noqa: E402
-from pages import BENCH, DOCUMENT_PATH, USER_AGENT, check_page, login_cookie  # noqa: E402
+from pages import BENCH, DOCUMENT_PATH, check_page, login_cookie, prepare, wrk  # noqa: E402
 
 # (label, a frame name as py-spy prints it): each is counted once per sample it appears in.
 PARTS = [
@@ -49,42 +48,31 @@ PARTS = [
 ]
 
 
-def worker_cpu_seconds(pids: list[int]) -> float:
-    ticks = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def wrk_requests(url: str, cookie: str | None, duration: float) -> tuple[float, int]:
-    command = ["wrk", "-t2", "-c16", f"-d{duration:.0f}s", "-H", f"User-Agent: {USER_AGENT}"]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run(command + [url], capture_output=True, text=True, timeout=duration + 60).stdout
-    return (float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            int(re.search(r"(\d+) requests in", out).group(1)))
-
-
 def cpu_per_request(server: Gunicorn, url: str, cookie: str | None, duration: float) -> tuple[float, float]:
+    """(requests/s, worker CPU ms per request) of one wrk run against the server."""
     pids = server.worker_pids()
-    before = worker_cpu_seconds(pids)
-    rps, count = wrk_requests(url, cookie, duration)
-    return rps, (worker_cpu_seconds(pids) - before) / count * 1000
+    before = sum(harness.cpu_seconds(pid) for pid in pids)
+    result = wrk(url, duration=duration, connections=16, threads=2, cookie=cookie)
+    return result["rps"], (sum(harness.cpu_seconds(pid) for pid in pids) - before) / result["requests"] * 1000
+
+
+def shares(raw: str) -> dict[str, float]:
+    """Per cent of py-spy's samples (its raw format: `frame;frame;... count` per line) under each part;
+    a part seen several times in one stack counts once."""
+    total, inclusive = 0, collections.Counter()
+    for line in raw.splitlines():
+        stack, count = line.rsplit(" ", 1)
+        total += int(count)
+        for name in {frame.split(" (", 1)[0] for frame in stack.split(";")}:
+            inclusive[name] += int(count)
+    return {label: 100 * inclusive[name] / total for label, name in PARTS} if total else {}
 
 
 def sample_worker(py_spy: str, pid: int, seconds: float, out: Path) -> dict[str, float]:
     subprocess.run([py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "500",
                     "--format", "raw", "--output", str(out), "--nonblocking"], capture_output=True, check=True,
                    timeout=seconds + 60)
-    total, inclusive = 0, collections.Counter()
-    for line in out.read_text().splitlines():
-        stack, count = line.rsplit(" ", 1)
-        total += int(count)
-        names = {frame.split(" (", 1)[0] for frame in stack.split(";")}
-        for name in names:
-            inclusive[name] += int(count)
-    return {label: 100 * inclusive[name] / total for label, name in PARTS} if total else {}
+    return shares(out.read_text())
 
 
 def main(argv=None) -> int:
@@ -99,18 +87,14 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="portal-profile-") as tmp, LoadDatabase("portal_profile") as db:
         workdir = Path(tmp)
         env = harness.portal_env(db.url, workdir, LOG_LEVEL="WARNING")
-        harness.flask(env, "db", "upgrade")
-        harness.flask(env, "demo", "load")
-        harness.load_content(env)
-        password = "lt-" + harness.secrets.token_hex(10)
-        email = harness.create_accounts(env, readers=1, editors=0, heads=0, password=password)["reader"][0]["email"]
+        _, email, password = prepare(env)
         with Gunicorn(env, workers=args.workers, app="hello_app:app", cwd=BENCH, health_path="/",
                       log_path=workdir / "hello.log") as hello, \
                 Gunicorn(env, workers=args.workers, log_path=workdir / "portal.log") as portal:
             _, cookie = login_cookie(portal, email, password)
             url = portal.url + args.path
             check_page(url, cookie, "</html>")
-            wrk_requests(url, cookie, 2)  # every worker has the page and the user
+            wrk(url, duration=2, connections=16, threads=2, cookie=cookie)  # every worker has the page and the user
             rows = []
             for _ in range(2):  # alternating, as bench/pages.py does
                 rows.append(("hello", *cpu_per_request(hello, hello.url + "/", None, args.duration)))
@@ -121,15 +105,15 @@ def main(argv=None) -> int:
             if not py_spy:
                 print("\npy-spy is missing (.venv/bin/pip install py-spy==0.4.3): no profile of a worker.")
                 return 0
-            load = subprocess.Popen(["wrk", "-t2", "-c16", f"-d{args.duration + 6:.0f}s", "-H",
-                                     f"User-Agent: {USER_AGENT}", "-H", f"Cookie: {cookie}", url],
-                                    stdout=subprocess.DEVNULL)
+            load = threading.Thread(target=wrk, args=(url,), kwargs={
+                "duration": args.duration + 6, "connections": 16, "threads": 2, "cookie": cookie})
+            load.start()
             time.sleep(2)
-            shares = sample_worker(py_spy, portal.worker_pids()[0], args.duration, workdir / "samples.txt")
-            load.wait(timeout=args.duration + 60)
+            parts = sample_worker(py_spy, portal.worker_pids()[0], args.duration, workdir / "samples.txt")
+            load.join()
             log(f"sampled one worker for {args.duration:.0f} s")
             print(f"\nShare of one portal worker's samples ({args.path}; a part includes what it calls):")
-            for label, share in shares.items():
+            for label, share in parts.items():
                 print(f"{share:5.1f} %  {label}")
     return 0
 
