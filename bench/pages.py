@@ -447,8 +447,8 @@ def main(argv=None) -> int:
     parser.add_argument("--from-json", help="only write the report from numbers saved with --json")
     parser.add_argument("--write", help="replace the sections 'Page throughput' and 'Memory per worker' here")
     args = parser.parse_args(argv)
-    if not (1 <= args.duration <= 120 and 1 <= args.runs <= 10 and 0 <= args.docs <= 50_000):
-        parser.error("bounds: --duration 1..120, --runs 1..10, --docs 0..50000")
+    if not (1 <= args.duration <= 120 and 1 <= args.runs <= 10 and 100 <= args.docs <= 50_000):
+        parser.error("bounds: --duration 1..120, --runs 1..10, --docs 100..50000 (the report compares the two datasets)")
     data = json.loads(Path(args.from_json).read_text()) if args.from_json else run(args)
     sections = {"Page throughput": throughput_section(data), "Memory per worker": memory_section(data)}
     for heading, body in sections.items():

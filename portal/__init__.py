@@ -37,7 +37,7 @@ def create_app(config_class) -> Flask:
     from portal.auth.views import bp as auth_bp
     from portal.handbook.views import bp as handbook_bp
     from portal.main.views import bp as main_bp
-    from portal import pagecache, usercache
+    from portal import pagecache, sessions, usercache
     from portal.search import services as search
     from portal.search.views import bp as search_bp
 
@@ -46,6 +46,7 @@ def create_app(config_class) -> Flask:
     search.init_app(app)
     pagecache.init_app(app)
     usercache.init_app(app)
+    sessions.init_app(app)
 
     from portal.auth.cli import users_cli
     from portal.content.cli import content_cli

@@ -2,9 +2,9 @@
 log line per request with its id, status, duration and user."""
 import json
 import logging
+import os
 import sys
 import time
-import uuid
 
 from flask import g, request
 from sqlalchemy import inspect
@@ -35,7 +35,7 @@ def configure_logging(app) -> None:
     @app.before_request
     def start_timer():
         g.request_started = time.perf_counter()
-        g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
+        g.request_id = request.headers.get("X-Request-ID", "")[:64] or os.urandom(8).hex()
 
     request_log_enabled = app.logger.isEnabledFor(logging.INFO)
 

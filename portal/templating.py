@@ -2,10 +2,13 @@
 that builds fixed addresses once."""
 from datetime import date, datetime
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, get_template_attribute, has_request_context, render_template, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
-from portal import clock, policy
+from portal import clock, policy, usercache
+from portal.pagecache import PageCache
 
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
           "oktober", "november", "december"]
@@ -77,7 +80,45 @@ def navigation() -> list[tuple[str, str, str | None]]:
             for endpoint, label, _ in entries]
 
 
+def site_header() -> Markup:
+    """The site header of base.html (brand, search box, navigation, account and logout button).
+
+    Rendered once and kept per worker for each signed-in session, page (the navigation marks it),
+    search words, script root and signed CSRF token (reused for minutes, see portal/sessions.py),
+    under the user cache's change counter: any change to an account, a role or the handbook anywhere
+    drops every kept header exactly when it drops the kept users. Without the user cache (or for a
+    user it does not know, e.g. an API token) the header is rendered on every request."""
+    user = current_user._get_current_object()
+    endpoint = request.endpoint or ""
+    words = request.args.get("q", "") if endpoint == "search.results" else ""
+    if user.is_authenticated:
+        seen = g.get(usercache.SEEN)
+        key = None if seen is None else (user.get_id(), generate_csrf(), endpoint, words, request.script_root)
+    else:
+        cache = usercache.user_cache()
+        seen = cache.begin() if cache is not None else None
+        key = (None, endpoint, words, request.script_root)
+    headers = current_app.extensions["header_cache"]
+    html = headers.get(seen, key) if seen is not None else None
+    if html is None:
+        html = Markup(render_template("_site_header.html").strip())
+        if seen is not None:
+            headers.put(seen, key, html, len(html) + len(words))
+    return html
+
+
+def flash_messages() -> Markup:
+    """The messages waiting in the session (_macros.html's `flashes`). Most pages have none: then
+    nothing is rendered and the macro's template is not even looked up."""
+    if "_flashes" not in session:
+        return Markup("")
+    return Markup(get_template_attribute("_macros.html", "flashes")())
+
+
 def register_template_helpers(app) -> None:
+    app.extensions["header_cache"] = PageCache(int(app.config.get("HEADER_CACHE_MAX_CHARS", 4_000_000)))
+    app.jinja_env.globals["site_header"] = site_header
+    app.jinja_env.globals["flash_messages"] = flash_messages
     app.jinja_env.globals["navigation"] = navigation
     app.jinja_env.globals["url_for"] = _memoizing_url_for(app.jinja_env.globals["url_for"])
     # The user itself, not the current_user proxy: every attribute read through the proxy costs a few

@@ -34,6 +34,7 @@ from sqlalchemy.sql.elements import TextClause
 # Tables whose rows the cache holds, or which change what a cached user may do.
 WATCHED_TABLES = frozenset({"users", "role_grants", "content_versions"})
 _CHANGED = "usercache.changed"  # flag in Session.info: this transaction wrote a watched table
+SEEN = "usercache_seen"  # in flask.g: the counter value this request's user was loaded or kept under
 _SIZE = 8
 
 

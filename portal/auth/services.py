@@ -201,6 +201,7 @@ def load_user_from_session(session_id: str) -> User | None:
     cache = usercache.user_cache()
     seen = cache.begin() if cache is not None else None
     if seen is not None:
+        setattr(g, usercache.SEEN, seen)  # what was kept for this user (its site header) is valid under it
         hit = cache.restore(db.session, session_id or "", seen)
         if hit is not None:
             user, g.content_version = hit

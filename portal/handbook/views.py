@@ -130,7 +130,8 @@ def document(slug: str):
     version = services.content_version()
     user = current_user._get_current_object()
     dashboard = can(user, "adoption.dashboard")
-    key = ("document", slug, request.url_root, dashboard)
+    # (scheme, host, root path) decide request.url_root, without building it on every request.
+    key = ("document", slug, request.scheme, request.host, request.root_path, dashboard)
     cache = page_cache()
     page = cache.get(version, key)
     if page is None or _shows_editor_view(user, page.facts):
