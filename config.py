@@ -37,6 +37,12 @@ class Config:
     # Rendered document pages and start-page parts kept per worker (in characters, about 2 bytes each);
     # 0 turns the cache off.
     PAGE_CACHE_MAX_CHARS = int(os.environ.get("PAGE_CACHE_MAX_CHARS", 8_000_000))
+    # Site headers (navigation, name, logout form) kept per worker for each session and page, valid
+    # under the user cache's change counter (in characters; 0 turns it off).
+    HEADER_CACHE_MAX_CHARS = int(os.environ.get("HEADER_CACHE_MAX_CHARS", 4_000_000))
+    # A session's signed CSRF token is reused for this many seconds instead of being signed on every
+    # page (0: sign on every page); it still expires WTF_CSRF_TIME_LIMIT after it was signed.
+    CSRF_REUSE_SECONDS = float(os.environ.get("CSRF_REUSE_SECONDS", 600))
     # A missing or damaged index with at most this many documents is rebuilt during the request;
     # a larger one in the background while search says so.
     SEARCH_SYNC_REBUILD_LIMIT = int(os.environ.get("SEARCH_SYNC_REBUILD_LIMIT", "500"))

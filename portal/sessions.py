@@ -96,7 +96,9 @@ class SignedCsrfTokens:
 
 def init_app(app) -> None:
     limit = app.config.get("WTF_CSRF_TIME_LIMIT")
-    reuse = float(app.config.get("CSRF_REUSE_SECONDS", min(600, limit / 10) if limit else 600))
+    reuse = float(app.config.get("CSRF_REUSE_SECONDS", 600))
+    if limit:
+        reuse = min(reuse, limit / 10)  # a token shown must keep at least 90 % of its lifetime
     if reuse <= 0:
         return
     tokens = SignedCsrfTokens(reuse)

@@ -112,6 +112,19 @@ def test_the_token_is_signed_again_after_the_reuse_time_and_the_old_one_stays_va
     assert answer.status_code == 302 and "/logga-in" in answer.headers["Location"]
 
 
+def test_with_reuse_off_every_page_signs_its_own_token(app, make_user, monkeypatch):
+    other = _other_worker(app, CSRF_REUSE_SECONDS=0)
+    user = make_user("reader")
+    client = other.test_client()
+    assert client.post("/logga-in", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    ticks, now = itertools.count(), TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now(self) + next(ticks))
+    first = _logout_token(client.get("/handbok").get_data(as_text=True))
+    assert _logout_token(client.get("/handbok").get_data(as_text=True)) != first
+    with other.app_context():
+        db.engine.dispose()
+
+
 # --- Kept site headers ------------------------------------------------------------------------------
 
 def test_the_header_shows_a_new_name_and_a_revoked_role_at_the_next_request(app, client, login_as):
