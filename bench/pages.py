@@ -363,27 +363,31 @@ def reading(data: dict) -> str:
         doc_of_sized = ", ".join(f"{rps[n]['document'] / sized[n]:.2f}" for n in sized)
         lines.append(
             "- The bytes alone: a bare Flask page as large as the document page "
-            f"({next(iter(sets.values()))['document_bytes'] // 1024} KiB, bench/hello_app.py `/bytes/…`) reaches "
-            f"{of_hello} of the 13-byte hello page. That is what gunicorn, the kernel and wrk (on the same "
-            "cores) spend on the larger response before any portal code runs. Against that page of the same "
-            f"size the document page runs at {doc_of_sized}; a ratio of 0.5 to hello would need the portal "
-            "to come within about "
-            f"{min(0.5 / (sized[n] / median(sets[n]['results']['hello'], 'rps')) for n in sized):.2f} of a bare "
-            "Flask app serving the same bytes.")
+            f"({next(iter(sets.values()))['document_bytes']:,} bytes, bench/hello_app.py `/bytes/…`) reaches "
+            f"{of_hello} of the 13-byte hello page: what gunicorn, the kernel and wrk (on the same cores) "
+            "spend on a response of that size, before any portal code runs. Against that page of the same "
+            f"size the document page runs at {doc_of_sized}; a ratio of 0.5 to hello would need it to reach "
+            "about "
+            f"{max(0.5 / (sized[n] / median(sets[n]['results']['hello'], 'rps')) for n in sized):.2f} of that "
+            "bare page: nearly all of the gap is the portal's own work per request, not the size of its pages.")
     lines.append(
         "- Why the rest of the gap stays (bench/profile_worker.py, after the changes above, a shared machine): "
         "under wrk a portal worker spends 0.62–0.66 ms of CPU per document page against 0.21–0.22 ms for "
-        "hello. In a sampled profile of one worker the Flask request is 43 % of its time: the view and its "
+        "hello. In a sampled profile of one worker the Flask request is 43 % of the samples: the view and its "
         "templates 21 % (the kept site header 1.6 % of it), loading the user 8 % (copying the kept user into "
         "the request's database session 3.7 %), opening the remembered session cookie 2.8 %, the reused CSRF "
-        "token 0.5 %, after_request 3.7 %, closing the request's database session 2.2 %; what is left is "
-        "spread over Flask's request context, routing, Flask-Login and the response object. gunicorn is 48 %: parsing the request 5 %, writing the 19 KiB page 20 %, and closing the "
-        "connection 23 % (gunicorn half-closes and waits for wrk to read the page and close its side, which "
-        "takes longer for a larger page while wrk shares the cores). For 0.5 the worker would have to spend "
-        "about 0.42 ms per page, so the Flask part would have to fall from about 0.3 ms to about 0.1 ms: "
-        "not reachable by trimming more pieces of a Flask request, only by a different server or by "
-        "answering pages without Flask's request handling. The owners should decide whether to keep the "
-        "target as it is or to measure the document page against the bare page of the same size.")
+        "token 0.5 %, after_request 3.7 %, closing the request's database session 2.2 %; the rest is spread "
+        "over Flask's request context, routing, Flask-Login and the response object. The samples in "
+        "gunicorn (writing the page 20 %, closing the connection 23 %: gunicorn half-closes and waits for "
+        "wrk to read and close) are mostly waiting for wrk, not work: the bare page of the same size above "
+        "runs nearly as fast as hello, so the bytes cost little. For 0.5 a worker would have to spend about "
+        "0.42 ms per page, twice hello, so the portal's own part would have to fall from about 0.4 ms to "
+        "about 0.2 ms. A trial that handed out the kept user without copying it into the request's database "
+        "session (not committed: the start page then failed on `current_user.unit`, a lazy load) took the "
+        "direct WSGI call from 0.31 to 0.26–0.31 ms; the remaining pieces are each a few per cent of Flask's "
+        "request handling. So 0.5 is out of reach by trimming this stack further; it would take a different "
+        "server or answering pages without Flask's request handling. The owners should decide whether to "
+        "keep the target as it is or to compare with the logged-in floor (`/tillganglighet`).")
     lines.append(
         "- The user cache in real use: the benchmark's one reader finds itself kept on every request. Staff who "
         "read for a while between clicks, on one of several workers, find themselves kept less often, and "
