@@ -275,8 +275,11 @@ def throughput_section(data: dict) -> str:
              f"about {_minutes(args)} minutes), {time.strftime('%Y-%m-%d')}.", "",
              f"- Machine: {data['machine']}. Shared with other work: numbers vary between runs by 10–30 %.",
              f"- Server: gunicorn, {args['workers']} sync workers (the `make serve` flags), "
-             "PORTAL_CONFIG=production, PostgreSQL on the same machine; the hello app is bench/hello_app.py "
-             "under the same gunicorn command.",
+             "PORTAL_CONFIG=production with LOG_LEVEL=WARNING, PostgreSQL on the same machine; the hello app "
+             "is bench/hello_app.py under the same gunicorn command. LOG_LEVEL=WARNING means no request log "
+             "line, as in the hello app; the production default (INFO) writes one JSON line per request, which "
+             "cost about 0.07 ms more per document page in a direct WSGI call on 2026-12-02 (0.31–0.33 against "
+             "0.38–0.40 ms), so with it the ratios below would be lower.",
              f"- Load: `wrk -t{args['threads']} -c{args['connections']} -d{args['duration']:.0f}s --latency` on "
              f"127.0.0.1 (wrk runs on the same 2 cores), {args['runs']} runs per page alternating between the "
              "portal and hello, after a 2 s warm-up; medians. Portal pages as a logged-in reader (session "
