@@ -92,18 +92,20 @@ def site_header() -> Markup:
     endpoint = request.endpoint or ""
     words = request.args.get("q", "") if endpoint == "search.results" else ""
     if user.is_authenticated:
+        # Only a user from the session loader, and only while this request has changed nothing it kept.
         seen = g.get(usercache.SEEN)
-        key = None if seen is None else (user.get_id(), generate_csrf(), endpoint, words, request.script_root)
+        key = (user.get_id(), generate_csrf(), endpoint, words, request.script_root)
     else:
         cache = usercache.user_cache()
         seen = cache.begin() if cache is not None else None
         key = (None, endpoint, words, request.script_root)
+    if seen is None:
+        return Markup(render_template("_site_header.html").strip())
     headers = current_app.extensions["header_cache"]
-    html = headers.get(seen, key) if seen is not None else None
+    html = headers.get(seen, key)
     if html is None:
         html = Markup(render_template("_site_header.html").strip())
-        if seen is not None:
-            headers.put(seen, key, html, len(html) + len(words))
+        headers.put(seen, key, html, len(html) + len(words))
     return html
 
 

@@ -26,7 +26,7 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
@@ -173,6 +173,8 @@ def user_cache() -> UserCache | None:
 
 def bump() -> None:
     """Count a change now (after a write outside the ORM session, e.g. a restore)."""
+    if has_app_context():
+        g.pop(SEEN, None)  # what this request kept under the old value no longer describes it
     counter = current_app.extensions.get("change_counter") if has_app_context() else None
     if counter is not None:
         try:

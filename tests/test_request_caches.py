@@ -137,6 +137,25 @@ def test_the_header_shows_a_new_name_and_a_revoked_role_at_the_next_request(app,
     assert "Redaktör" not in dict(nav(client, "/handbok"))
 
 
+def test_a_page_rendered_after_a_change_in_the_same_request_shows_the_change(app, client, login_as):
+    # No view renders right after changing its own user today (they redirect); one that did must not
+    # get the header kept from before the change.
+    from flask import render_template, request
+    from flask_login import current_user
+
+    def rename_and_render():
+        if "namn" in request.args:
+            db.session.execute(update(User).where(User.id == current_user.id).values(name=request.args["namn"]))
+            db.session.commit()
+        return render_template("main/accessibility.html")
+
+    app.add_url_rule("/test/byt-namn", "test_rename", rename_and_render)
+    login_as("reader")
+    assert "Test reader" in client.get("/test/byt-namn").get_data(as_text=True)  # its header is kept now
+    page = client.get("/test/byt-namn?namn=Namn+efter+ändring").get_data(as_text=True)
+    assert "Namn efter ändring" in page and "Test reader" not in page
+
+
 def test_the_header_follows_the_page_and_the_search_words(client, login_as):
     login_as("reader")
     assert nav(client, "/handbok") == [("Handbok", "page"), ("Sök", None)]
