@@ -1,7 +1,7 @@
 """Domain errors raised by services, and the one place that maps them and HTTP errors to responses."""
 from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
@@ -107,6 +107,25 @@ def register_error_handlers(app):
             response = make_response(MESSAGES[503][1], 503, {"Content-Type": "text/plain; charset=utf-8"})
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.teardown_request  # before Flask-SQLAlchemy's teardown of the app context, which then has nothing left
+    def close_database_session(error):
+        # Closing the request's session rolls back its open transaction. If the database cut the
+        # connection after the request's last query (a restart), that rollback fails: the answer is
+        # already made and nothing uncommitted can be lost, so the connection is thrown away instead
+        # of the answer becoming a bare 500 from the server.
+        try:
+            db.session.remove()
+        except SQLAlchemyError as failure:
+            app.logger.warning("Database connection lost while closing the session of %s %s: %s",
+                               request.method, request.path,
+                               str(getattr(failure, "orig", failure)).strip().splitlines()[0][:200])
+            try:
+                db.session().invalidate()  # no round trip: the connections are discarded, not rolled back
+            except SQLAlchemyError:
+                pass
+            finally:
+                db.session.registry.clear()
 
     # Unhandled exceptions arrive here as InternalServerError (and propagate in tests, so a
     # crash fails the test loudly instead of hiding behind an error page).

@@ -1,9 +1,9 @@
-"""Each worker keeps the users it has loaded (with their role grants) and the handbook's content version,
-so a logged-in page that finds its HTML in the page cache needs no database round trip.
+"""Each worker keeps the users it has loaded (with their role grants and unit) and the handbook's content
+version, so a logged-in page that finds its HTML in the page cache needs no database round trip.
 
 Correctness rests on a change counter that every process of this installation shares: an 8-byte
 number in a file in the instance folder, mapped into memory. Any transaction that writes an account,
-a role grant or the content version (through the web, the API or a `flask` command) adds one to it
+a role grant, a unit or the content version (through the web, the API or a `flask` command) adds one to it
 right after its commit. Every request reads the counter first (one memory read and one stat) and a
 worker that finds it changed drops everything it kept. So disabling an account, a new password, a
 removed role or a publish is seen by every worker at its next request, exactly as without the cache.
@@ -31,8 +31,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
-# Tables whose rows the cache holds, or which change what a cached user may do.
-WATCHED_TABLES = frozenset({"users", "role_grants", "content_versions"})
+# Tables whose rows the cache holds (a user with its role grants and its own unit), or which change
+# what a cached user may do.
+WATCHED_TABLES = frozenset({"users", "role_grants", "units", "content_versions"})
 _CHANGED = "usercache.changed"  # flag in Session.info: this transaction wrote a watched table
 SEEN = "usercache_seen"  # in flask.g: the counter value this request's user was loaded or kept under
 _SIZE = 8
@@ -94,7 +95,8 @@ class ChangeCounter:
 
 
 class UserCache:
-    """Users by session id (user id and session token), least recently used dropped first."""
+    """Users (with their role grants and unit) by session id (user id and session token), least
+    recently used dropped first."""
 
     def __init__(self, counter: ChangeCounter, max_age: float, max_entries: int = 5000):
         self.counter = counter
@@ -141,10 +143,12 @@ class UserCache:
         return None if hit is None else (session.merge(hit[0], load=False), hit[1])
 
     def keep(self, session, session_id: str, seen: tuple, user, content_version: str):
-        """Keep a user just loaded with its grants and return this request's copy. The kept one leaves
+        """Keep a user just loaded with its grants and unit and return this request's copy. The kept one leaves
         the session now, before anything in the request can change or expire it."""
         for grant in user.grants:
             session.expunge(grant)
+        if user.unit is not None:
+            session.expunge(user.unit)
         session.expunge(user)
         self.put(session_id, seen, user, content_version)
         return session.merge(user, load=False)

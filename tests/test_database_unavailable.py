@@ -34,3 +34,27 @@ def test_also_when_loading_the_logged_in_user_fails(client, login_as, monkeypatc
     monkeypatch.setattr(login_manager, "_user_callback", _database_down)
     response = client.get("/min-enhet")
     assert response.status_code == 503
+
+
+def test_a_connection_lost_after_the_last_query_still_gets_its_answer(client, login_as, monkeypatch, caplog):
+    # The database cut the connection after the page's last query: rolling back at the end of the
+    # request fails in the driver. The answer is made already; the dead connection is thrown away.
+    from portal.extensions import db
+
+    login_as("reader")
+    dialect = db.engine.dialect
+    failed = []
+
+    def rollback_on_a_dead_connection(dbapi_connection):
+        failed.append(dbapi_connection)
+        raise dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(dialect, "do_rollback", rollback_on_a_dead_connection)
+    answer = client.get("/healthz")  # a page that always queries, so its transaction is open at the end
+    monkeypatch.undo()
+    assert failed, "the request's rollback never ran: the fault was not injected"
+    assert answer.status_code == 200 and answer.get_json()["status"] == "ok"
+    assert "Database connection lost while closing the session of GET /healthz" in caplog.text
+    # The next requests get working connections from the pool.
+    assert client.get("/healthz").get_json()["database"]["status"] == "ok"
+    assert client.get("/handbok").status_code == 200

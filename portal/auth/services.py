@@ -185,11 +185,12 @@ def record_logout(user: User) -> None:
 
 @cache
 def _session_user_statement():
-    # Every logged-in request loads its user: one query, with the role grants joined in (the scopes
-    # and the unit load only when something asks for them). The same round trip reads the handbook's
-    # content version, which cached pages are checked against (handbook.services.content_version).
+    # Every logged-in request loads its user: one query, with the role grants and the user's own unit
+    # joined in (the start page names the unit; the scopes load only when something asks for them).
+    # The same round trip reads the handbook's content version, which cached pages are checked
+    # against (handbook.services.content_version).
     return (select(User, select(ContentVersion.token).where(ContentVersion.id == 1).scalar_subquery())
-            .where(User.id == bindparam("user_id")).options(joinedload(User.grants)))
+            .where(User.id == bindparam("user_id")).options(joinedload(User.grants), joinedload(User.unit)))
 
 
 def load_user_from_session(session_id: str) -> User | None:
@@ -209,8 +210,9 @@ def load_user_from_session(session_id: str) -> User | None:
     user_id, _, token = (session_id or "").partition(":")
     if not user_id.isdigit():
         return None
-    # A user this request has already loaded elsewhere is not taken out of its session for keeping.
-    keep = seen is not None and identity_key(User, int(user_id)) not in db.session.identity_map
+    # A user (or a unit) this request has already loaded elsewhere is not taken out of its session for
+    # keeping: the request's other objects may refer to it.
+    keep = seen is not None and not _holds_user_or_unit(int(user_id))
     row = db.session.execute(_session_user_statement(), {"user_id": int(user_id)}).unique().one_or_none()
     if row is None:
         return None
@@ -218,6 +220,12 @@ def load_user_from_session(session_id: str) -> User | None:
     if not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return cache.keep(db.session, session_id, seen, user, g.content_version) if keep else user
+
+
+def _holds_user_or_unit(user_id: int) -> bool:
+    identity_map = db.session.identity_map
+    return identity_key(User, user_id) in identity_map or any(isinstance(obj, Unit)
+                                                              for obj in identity_map.values())
 
 
 def load_user_from_request(request) -> User | None:

@@ -14,7 +14,7 @@ from portal.audit import record
 from portal.auth import services as accounts
 from portal.auth.models import User
 from portal.extensions import db
-from portal.usercache import WATCHED_TABLES, ChangeCounter, user_cache
+from portal.usercache import WATCHED_TABLES, ChangeCounter, bump, user_cache
 from tests.conftest import PASSWORD, PortalClient
 
 
@@ -66,6 +66,50 @@ def test_a_kept_user_is_served_without_a_query(client, login_as, statements):
     assert page.status_code == 200 and "Logga ut" in page.get_data(as_text=True)
     assert statements == []
     assert len(user_cache()) == 1
+
+
+def test_the_start_page_names_the_kept_users_unit_without_a_query(client, login_as, statements):
+    # The start page links a reader to the progress of their own unit: the unit is kept with the user.
+    login_as("reader")
+    assert "Så långt har Ekbackens skola kommit" in client.get("/").get_data(as_text=True)
+    del statements[:]
+    page = client.get("/")
+    assert page.status_code == 200 and "Så långt har Ekbackens skola kommit" in page.get_data(as_text=True)
+    assert statements == []
+    # A worker that has to read the user again reads its unit in the same query.
+    bump()
+    assert "Så långt har Ekbackens skola kommit" in client.get("/").get_data(as_text=True)
+    assert len(statements) == 1 and "FROM users" in statements[0]
+
+
+def test_a_unit_renamed_in_another_worker_is_named_at_the_next_request(app, client, login_as):
+    from portal.org import services as org
+    from portal.org.models import Unit
+
+    user = login_as("reader")
+    assert "Så långt har Ekbackens skola kommit" in client.get("/").get_data(as_text=True)
+    unit_id = user.unit_id
+    _in_other_worker(app, lambda: org.update_unit("admin", db.session.get(Unit, unit_id), name="Ekbackens nya skola",
+                                                  kind="skola", active=True))
+    page = client.get("/").get_data(as_text=True)
+    assert "Så långt har Ekbackens nya skola kommit" in page
+
+
+def test_a_unit_already_in_the_requests_session_is_not_taken_out_of_it(app, make_user):
+    # The loader keeps (and so takes out of the request's session) the user's unit only when nothing
+    # else in the request may refer to it.
+    from portal.org.models import Unit
+
+    user = make_user("reader")
+    with app.test_request_context("/"):
+        unit = db.session.get(Unit, user.unit_id)
+        loaded = accounts.load_user_from_session(user.get_id())
+        assert loaded.unit is unit and unit in db.session
+        assert len(user_cache()) == 0
+    db.session.expunge_all()  # a request whose session holds nothing yet
+    with app.test_request_context("/"):
+        loaded = accounts.load_user_from_session(user.get_id())
+        assert loaded.unit.name == "Ekbackens skola" and len(user_cache()) == 1
 
 
 def test_without_the_cache_every_request_reads_its_user(app, make_user):
