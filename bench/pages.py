@@ -394,7 +394,7 @@ def reading(data: dict) -> str:
     lines.append(
         "- The user cache in real use: the benchmark's one reader finds itself kept on every request. Staff who "
         "read for a while between clicks, on one of several workers, find themselves kept less often, and "
-        "every login, publish or account change anywhere empties every worker's cache (docs/security.md); "
+        "every publish or account change anywhere (not a login) empties every worker's cache (docs/security.md); "
         "a request that misses sends the one query of before.")
     lines.append(
         "- Capacity: one 2-core machine serves about "

@@ -1,5 +1,5 @@
 """Domain errors raised by services, and the one place that maps them and HTTP errors to responses."""
-from flask import jsonify, make_response, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -108,7 +108,10 @@ def register_error_handlers(app):
         response.headers["Retry-After"] = "5"
         return response
 
-    @app.teardown_request  # before Flask-SQLAlchemy's teardown of the app context, which then has nothing left
+    # An app-context teardown, as Flask-SQLAlchemy's own (a request context that reuses an outer app
+    # context, e.g. a CLI's, must not close that context's session); registered later, so it runs
+    # first and leaves that one nothing to do.
+    @app.teardown_appcontext
     def close_database_session(error):
         # Closing the request's session rolls back its open transaction. If the database cut the
         # connection after the request's last query (a restart), that rollback fails: the answer is
@@ -117,8 +120,9 @@ def register_error_handlers(app):
         try:
             db.session.remove()
         except SQLAlchemyError as failure:
-            app.logger.warning("Database connection lost while closing the session of %s %s: %s",
-                               request.method, request.path,
+            # The request context is gone by now: the request is named by its id (portal/logs.py).
+            app.logger.warning("Database connection lost while closing the database session (request %s): %s",
+                               g.get("request_id") or "-",
                                str(getattr(failure, "orig", failure)).strip().splitlines()[0][:200])
             try:
                 db.session().invalidate()  # no round trip: the connections are discarded, not rolled back

@@ -1,5 +1,6 @@
 """Helpers shared by every domain's forms: the base form class and placing service errors."""
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 from wtforms.validators import ValidationError as FieldError
 
 from portal import clock
@@ -10,7 +11,7 @@ from portal.errors import ValidationError
 # only uses catalogues through Flask-Babel, which the portal does not need for anything else.
 SWEDISH_MESSAGES = {
     "Not a valid choice.": "Välj ett av alternativen i listan.",
-    "Invalid Choice: could not coerce.": "Ogiltigt val.",
+    "Invalid Choice: could not coerce.": "Ogiltigt val. Välj ett av alternativen i listan.",
     "Invalid choice(s): one or more data inputs could not be coerced.": "Ogiltigt val.",
     "'%(value)s' is not a valid choice for this field.": "”%(value)s” finns inte bland alternativen.",
     "'%(value)s' are not valid choices for this field.": "”%(value)s” finns inte bland alternativen.",
@@ -60,6 +61,12 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _SwedishTranslations()
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the options of a select or radio field (WTForms deprecates plain
+    tuples and drops them in 3.4)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class DateInRange:

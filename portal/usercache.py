@@ -3,9 +3,10 @@ version, so a logged-in page that finds its HTML in the page cache needs no data
 
 Correctness rests on a change counter that every process of this installation shares: an 8-byte
 number in a file in the instance folder, mapped into memory. Any transaction that writes an account,
-a role grant, a unit or the content version (through the web, the API or a `flask` command) adds one to it
-right after its commit. Every request reads the counter first (one memory read and one stat) and a
-worker that finds it changed drops everything it kept. So disabling an account, a new password, a
+a role grant, a unit or the content version (through the web, the API or a `flask` command; a
+login's timestamp alone does not count) adds one to it right after its commit. Every request reads
+the counter first (one memory read and one stat) and a worker that finds it changed drops everything
+it kept. So disabling an account, a new password, a
 removed role or a publish is seen by every worker at its next request, exactly as without the cache.
 
 What the counter cannot see is a change made outside the portal's ORM session (an UPDATE typed into
@@ -27,7 +28,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
@@ -205,13 +206,33 @@ def _tables_of(statement) -> set[str] | None:
     return {name} if name else None  # None: cannot tell, count it
 
 
+# Columns of watched tables that nothing kept shows or depends on. A login stamps users.last_login_at:
+# counting it would empty every worker's caches at every login of anyone (a morning's logins would
+# keep them nearly empty). Only the admin's user page shows it, read from the database.
+UNWATCHED_COLUMNS = {"users": frozenset({"last_login_at"})}
+
+
+def _changes_what_is_kept(obj, table: str) -> bool:
+    """Whether an updated row changes anything but its unwatched columns."""
+    unwatched = UNWATCHED_COLUMNS.get(table)
+    if not unwatched:
+        return True
+    state = inspect(obj)
+    return any(attr.history.has_changes() for attr in state.attrs if attr.key not in unwatched)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, flush_context) -> None:
+    # Still the state before the flush here: new, dirty and deleted, and each attribute's history.
     if session.info.get(_CHANGED):
         return
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    for obj in (*session.new, *session.deleted):
+        if getattr(type(obj), "__tablename__", None) in WATCHED_TABLES:
+            session.info[_CHANGED] = True
+            return
+    for obj in session.dirty:
         table = getattr(type(obj), "__tablename__", None)
-        if table in WATCHED_TABLES:
+        if table in WATCHED_TABLES and _changes_what_is_kept(obj, table):
             session.info[_CHANGED] = True
             return
 

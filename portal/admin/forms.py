@@ -4,12 +4,12 @@ from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectF
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.auth.models import GRANTABLE_ROLES, ROLES
-from portal.forms import DateInRange, Form
+from portal.forms import DateInRange, Form, choices
 from portal.org.models import UNIT_KINDS
 
 
-def unit_choices(units) -> list[tuple[int, str]]:
-    return [(u.id, f"{u.name} ({u.department.name})") for u in units]
+def unit_choices(units) -> list:
+    return choices((u.id, f"{u.name} ({u.department.name})") for u in units)
 
 
 class UserCreateForm(Form):
@@ -32,7 +32,7 @@ class UserEditForm(Form):
 
 
 class GrantForm(Form):
-    role = SelectField("Roll", choices=[(r, ROLES[r]) for r in GRANTABLE_ROLES],
+    role = SelectField("Roll", choices=choices((r, ROLES[r]) for r in GRANTABLE_ROLES),
                        validate_choice=True)
     units = SelectMultipleField("Enheter (för rektor/enhetschef)", coerce=int)
     departments = SelectMultipleField("Förvaltningar (för redaktör)", coerce=int)
@@ -68,7 +68,7 @@ class PasswordResetForm(Form):
 
 
 class RevokeForm(Form):
-    role = SelectField("Roll", choices=[(r, ROLES[r]) for r in GRANTABLE_ROLES], validate_choice=True)
+    role = SelectField("Roll", choices=choices((r, ROLES[r]) for r in GRANTABLE_ROLES), validate_choice=True)
 
 
 class EmptyForm(Form):
@@ -89,13 +89,13 @@ class UnitForm(Form):
     department = SelectField("Förvaltning", coerce=int, validate_choice=True)
     name = StringField("Namn på enheten", validators=[
         DataRequired("Ange ett namn."), Length(max=200, message="Högst 200 tecken.")])
-    kind = SelectField("Typ", choices=list(UNIT_KINDS.items()), validate_choice=True)
+    kind = SelectField("Typ", choices=choices(UNIT_KINDS.items()), validate_choice=True)
 
 
 class UnitEditForm(Form):
     name = StringField("Namn", validators=[DataRequired("Ange ett namn."),
                                            Length(max=200, message="Högst 200 tecken.")])
-    kind = SelectField("Typ", choices=list(UNIT_KINDS.items()), validate_choice=True)
+    kind = SelectField("Typ", choices=choices(UNIT_KINDS.items()), validate_choice=True)
     active = BooleanField("Aktiv")
 
 

@@ -1,6 +1,7 @@
 """Administration: users, roles and scopes, departments and units, the audit log."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal import audit
 from portal.admin.forms import (AuditFilterForm, DepartmentEditForm, DepartmentForm, EmptyForm, GrantForm,
@@ -8,13 +9,13 @@ from portal.admin.forms import (AuditFilterForm, DepartmentEditForm, DepartmentF
                                 UserCreateForm, UserEditForm, unit_choices)
 from portal.auth import services as accounts
 from portal.errors import ValidationError
-from portal.forms import apply_error
+from portal.forms import apply_error, choices
 from portal.org import services as org
 from portal.policy import requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-NO_UNIT = (0, "– ingen enhet –")
+NO_UNIT = SelectChoice(0, "– ingen enhet –")
 
 
 def _unit_or_none(unit_id: int):
@@ -59,7 +60,7 @@ def _user_forms(user):
     edit.unit.choices = [NO_UNIT] + unit_choices(units)
     grant = GrantForm(prefix="roll")
     grant.units.choices = unit_choices(units)
-    grant.departments.choices = [(d.id, d.name) for d in departments]
+    grant.departments.choices = choices((d.id, d.name) for d in departments)
     scope = ScopeForm(prefix="omfang")
     scope.units.choices = grant.units.choices
     scope.departments.choices = grant.departments.choices
@@ -217,7 +218,7 @@ def organisation():
     departments = org.list_departments()
     department_form = DepartmentForm(prefix="forvaltning")
     unit_form = UnitForm(prefix="enhet")
-    unit_form.department.choices = [(d.id, d.name) for d in departments]
+    unit_form.department.choices = choices((d.id, d.name) for d in departments)
     status = 200
     if request.method == "POST":
         form = department_form if "forvaltning-name" in request.form else unit_form
@@ -278,8 +279,8 @@ def unit_edit(unit_id: int):
 @requires("admin.access")
 def audit_log():
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", "Alla händelser")] + sorted(audit.ACTIONS.items(), key=lambda kv: kv[1])
-    form.target_type.choices = [("", "Alla typer")] + list(audit.TARGET_TYPES.items())
+    form.action.choices = choices([("", "Alla händelser")] + sorted(audit.ACTIONS.items(), key=lambda kv: kv[1]))
+    form.target_type.choices = choices([("", "Alla typer")] + list(audit.TARGET_TYPES.items()))
     valid = form.validate()
     # Bounded: a huge page number would overflow the database's OFFSET.
     page = min(request.args.get("sida", 1, type=int), 1_000_000)

@@ -3,13 +3,13 @@ from wtforms import (HiddenField, IntegerField, RadioField, SelectField, SelectM
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.forms import Form
+from portal.forms import Form, choices
 from portal.handbook.models import KINDS
 from portal.org import services as org
 
-KIND_CHOICES = list(KINDS.items())
-CHANGE_CHOICES = [("minor", "Språklig ändring – innebörden är densamma, inget behöver göras om"),
-                  ("substantial", "Väsentlig ändring – enheterna behöver bekräfta rutinen igen")]
+KIND_CHOICES = choices(KINDS.items())
+CHANGE_CHOICES = choices([("minor", "Språklig ändring – innebörden är densamma, inget behöver göras om"),
+                            ("substantial", "Väsentlig ändring – enheterna behöver bekräfta rutinen igen")])
 
 
 class MetaFields:

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from portal.adoption import services as adoption
 from portal.errors import EditConflict, NotFound, ValidationError
-from portal.forms import apply_error
+from portal.forms import apply_error, choices
 from portal.handbook import services
 from portal.handbook.diff import word_diff
 from portal.handbook.forms import (CreateForm, EditForm, EmptyForm, PublishForm, RenameForm,
@@ -205,11 +205,9 @@ def _departments():
 
 
 def _parent_choices(exclude=None):
-    choices = [(0, "– Överst i handboken –")]
-    for doc in services.list_documents(include_archived=False):
-        if exclude is None or doc.id != exclude.id:
-            choices.append((doc.id, f"{doc.title} ({doc.slug})"))
-    return choices
+    return choices([(0, "– Överst i handboken –")] + [
+        (doc.id, f"{doc.title} ({doc.slug})") for doc in services.list_documents(include_archived=False)
+        if exclude is None or doc.id != exclude.id])
 
 
 @bp.route("/handbok/ny", methods=["GET", "POST"])
@@ -217,9 +215,9 @@ def _parent_choices(exclude=None):
 def create():
     departments, by_id = _departments()
     form = CreateForm()
-    form.department.choices = [(d.id, d.name) for d in departments if can(current_user, "document.create", d)]
+    form.department.choices = choices((d.id, d.name) for d in departments if can(current_user, "document.create", d))
     form.parent.choices = _parent_choices()
-    form.applies_to.choices = [(d.id, d.name) for d in departments]
+    form.applies_to.choices = choices((d.id, d.name) for d in departments)
     if form.validate_on_submit():
         try:
             doc = services.create_document(
@@ -237,7 +235,7 @@ def create():
 
 def _edit_form(doc, departments):
     form = EditForm()
-    form.applies_to.choices = [(d.id, d.name) for d in departments]
+    form.applies_to.choices = choices((d.id, d.name) for d in departments)
     return form
 
 
@@ -388,7 +386,7 @@ def settings(slug: str):
     departments, by_id = _departments()
     structure = StructureForm(prefix="struktur")
     structure.parent.choices = _parent_choices(exclude=doc)
-    structure.department.choices = [(d.id, d.name) for d in departments]
+    structure.department.choices = choices((d.id, d.name) for d in departments)
     rename = RenameForm(prefix="adress")
     status = 200
     if request.method == "GET":

@@ -184,6 +184,37 @@ def test_writes_to_other_tables_and_rollbacks_do_not_count(app, client, login_as
     assert len(user_cache()) == 1
 
 
+def test_someone_elses_login_keeps_what_the_workers_kept(app, client, login_as, make_user, statements):
+    # A login stamps users.last_login_at, which nothing kept shows: a morning of logins must not keep
+    # emptying every worker's caches.
+    login_as("reader")
+    client.get("/handbok")
+    colleague = make_user("reader", email="kollega@exempel.se")
+    client.get("/handbok")  # kept again after the new account
+    before = _counter(app)
+    other_client = app.test_client()
+    assert other_client.post("/logga-in", data={"email": colleague.email, "password": PASSWORD}).status_code == 302
+    assert db.session.get(User, colleague.id).last_login_at is not None
+    assert _counter(app) == before
+    del statements[:]
+    assert client.get("/handbok").status_code == 200
+    assert statements == []
+
+
+def test_a_login_timestamp_with_another_change_counts(app, make_user):
+    from portal.clock import utcnow
+
+    user = make_user("reader")
+    before = _counter(app)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    assert _counter(app) == before
+    user.last_login_at = utcnow()
+    user.password_hash = accounts.hash_password("ett-annat-losenord-1")  # as a rehash at login does
+    db.session.commit()
+    assert _counter(app) != before
+
+
 def test_a_change_outside_the_portal_is_seen_when_the_entry_expires(app, client, login_as, monkeypatch):
     user = login_as("reader")
     client.get("/handbok")
