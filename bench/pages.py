@@ -359,6 +359,15 @@ def reading(data: dict) -> str:
         "best of 3) the document page went from 0.52 to 0.33 ms and the logged-in `/tillganglighet` from "
         "0.45 to 0.28 ms (hello 0.04 ms); under wrk the document page went from 0.21–0.23 of hello to the "
         "ratio in the table.")
+    lines.append(
+        "- What changed on 2026-12-03: the start page named the reader's own unit with a query on every "
+        "request (a lazy load of `current_user.unit`); the unit is now loaded and kept with the user "
+        "(portal/usercache.py), and a login no longer empties the workers' caches (its timestamp is not "
+        "something they keep). Under wrk the start page went from 0.17 of hello (2026-12-02) to about the "
+        "document page's ratio. The document page itself went from 0.40 (2026-12-02, AMD EPYC) to 0.32 "
+        "(2026-12-03, Intel Xeon) with the same cost in one process (0.46 and 0.47 ms through the test "
+        "client): on the second machine even the bare page of the document page's size fell to 0.88 of hello "
+        "(0.99 on the first), so the ratio depends on the machine as well as on the portal.")
     sized = {name: median(d["results"]["hello_sized"], "rps") for name, d in sets.items()
              if "hello_sized" in d["results"]}
     if sized:
@@ -386,7 +395,8 @@ def reading(data: dict) -> str:
         "runs nearly as fast as hello, so the bytes cost little. For 0.5 a worker would have to spend about "
         "0.42 ms per page, twice hello, so the portal's own part would have to fall from about 0.4 ms to "
         "about 0.2 ms. A trial that handed out the kept user without copying it into the request's database "
-        "session (not committed: the start page then failed on `current_user.unit`, a lazy load) took the "
+        "session (not committed: the start page then failed on `current_user.unit`, a lazy load; the unit "
+        "is now loaded with the user) took the "
         "direct WSGI call from 0.31 to 0.26–0.31 ms; the remaining pieces are each a few per cent of Flask's "
         "request handling. So 0.5 is out of reach by trimming this stack further; it would take a different "
         "server or answering pages without Flask's request handling. The owners should decide whether to "
