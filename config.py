@@ -34,6 +34,9 @@ class Config:
     # (portal/usercache.py), so every process of one installation must use the same one.
     USER_CACHE_SECONDS = float(os.environ.get("USER_CACHE_SECONDS", 60))
     CHANGE_COUNTER_FILE = os.environ.get("CHANGE_COUNTER_FILE", str(INSTANCE_DIR / "change-counter"))
+    # Other machines of a cluster learn of such a change through PostgreSQL LISTEN/NOTIFY
+    # (portal/changenotify.py): "auto" (on with PostgreSQL), "on" or "off".
+    CHANGE_NOTIFY = os.environ.get("CHANGE_NOTIFY", "auto")
     # Rendered document pages and start-page parts kept per worker (in characters, about 2 bytes each);
     # 0 turns the cache off.
     PAGE_CACHE_MAX_CHARS = int(os.environ.get("PAGE_CACHE_MAX_CHARS", 8_000_000))
@@ -86,6 +89,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    # No listening thread per test app; tests/auth/test_change_notify.py turns it on.
+    CHANGE_NOTIFY = "off"
     LOGIN_DELAY_SECONDS = 30
 
 

@@ -3,6 +3,7 @@
     .venv/bin/python bench/faults.py postgres     # (a) PostgreSQL restarted during a load run
     .venv/bin/python bench/faults.py index        # (b) index deleted, then corrupted, while serving
     .venv/bin/python bench/faults.py conflict     # (c) two publishes of the same document at once
+    .venv/bin/python bench/faults.py cluster      # (d) a change on one machine ends a session kept on another
     .venv/bin/python bench/faults.py all --markdown bench/out/faults.md
 
 (a) runs bench/load.py with --restart-postgres-at (45 s, restart after 15 s; note that the restart also
@@ -10,6 +11,11 @@ cuts every other client of the local PostgreSQL server for a few seconds).
 (b) runs twice: with the default SEARCH_SYNC_REBUILD_LIMIT (a small handbook is rebuilt inside the
 request) and with SEARCH_SYNC_REBUILD_LIMIT=0 (rebuilt in the background while search says so).
 (c) two editors open the same document, then post "Publicera" at the same moment, 12 times.
+(d) two "machines" (gunicorn each, own instance folder and change counter) on one database: a reader
+whose session every worker of machine B keeps gets a new password through `flask users set-password`
+with machine A's settings; every request on B must then go to the login page. Then PostgreSQL is
+restarted (B's workers stop listening and keep nothing meanwhile), and once they listen again the same
+is repeated with a second reader.
 """
 from __future__ import annotations
 
@@ -289,7 +295,96 @@ def _conflict_statuses(recorder: Recorder) -> str:
 
 # --- Main ---------------------------------------------------------------------------------------------
 
-FAULTS = {"postgres": fault_postgres, "index": fault_index, "conflict": fault_conflict}
+# --- (d) Two machines: a change on one reaches the sessions kept on the other ----------------------
+
+LISTENERS = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'samverkansportalen change listener'"
+
+
+def _listeners(db: LoadDatabase) -> int:
+    try:
+        return db.query(LISTENERS)[0][0]
+    except Exception:  # noqa: BLE001 - PostgreSQL may be restarting
+        return -1
+
+
+def _wait_listening(db: LoadDatabase, workers: int, poke, seconds: float = 60.0) -> float:
+    """Requests (poke) until every worker listens: each starts at its first request after a fork, and
+    which worker accepts a connection is up to the kernel."""
+    start = time.monotonic()
+    while _listeners(db) < workers:
+        poke()
+        if time.monotonic() - start > seconds:
+            raise RuntimeError(f"machine B's workers did not all listen within {seconds:.0f} s ({_listeners(db)} listening)")
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+def _kept_then_reset(env_a: dict, b: Gunicorn, db: LoadDatabase, workers: int, email: str, password: str,
+                     requests_each: int = 40) -> dict:
+    client = Client(b.url)
+    client.session.headers["User-Agent"] = "fault-cluster"
+    client.login(email, password)
+    waited = _wait_listening(db, workers, lambda: client.get("page", "/handbok"))
+    for _ in range(requests_each):  # and every worker keeps the reader
+        client.get("page", "/handbok")
+    before = Counter(getattr(client.get("page", "/handbok"), "status_code", "no answer")
+                     for _ in range(requests_each))
+    harness.flask(env_a, "users", "set-password", "--generate-password", email)
+    time.sleep(0.2)  # the notification's way from machine A's commit to machine B's workers
+    after = Counter(getattr(client.get("page", "/handbok"), "status_code", "no answer")
+                    for _ in range(requests_each))
+    return {"before": dict(before), "after": dict(after), "waited": waited}
+
+
+def fault_cluster(args) -> tuple[str, bool]:
+    with tempfile.TemporaryDirectory(prefix="portal-fault-cluster-") as tmp, LoadDatabase("portal_fault") as db:
+        workdir = Path(tmp)
+        (workdir / "a").mkdir()
+        env_a, accounts, password, _ = load.setup(db, workdir / "a", _accounts(2, 0))
+        env_b = dict(env_a, PORTAL_INSTANCE_DIR=str(workdir / "b"), SEARCH_INDEX_DIR=str(workdir / "b" / "sokindex"))
+        (workdir / "b").mkdir(parents=True, exist_ok=True)
+        first, second = accounts["reader"][0]["email"], accounts["reader"][1]["email"]
+        with Gunicorn(env_b, workers=args.workers, log_path=workdir / "b.log") as b:
+            one = _kept_then_reset(env_a, b, db, args.workers, first, password)
+            marks = {}
+            load.restart_postgres(SimpleNamespace(t0=time.monotonic()), 0.0, marks)
+            during = Counter()
+            reader = Client(b.url)
+            reader.session.headers["User-Agent"] = "fault-cluster"
+            again = None
+            start = time.monotonic()
+            while time.monotonic() - start < 60:  # answered while the workers listen again
+                if _listeners(db) >= args.workers:
+                    again = time.monotonic() - start
+                    break
+                response = reader.get("page", "/tillganglighet")
+                during[getattr(response, "status_code", "no answer")] += 1
+                time.sleep(0.05)
+            two = _kept_then_reset(env_a, b, db, args.workers, second, password)
+            log_text = (workdir / "b.log").read_text(encoding="utf-8", errors="replace")
+        if args.keep_logs:
+            _keep_log(args, "gunicorn-cluster-b.log", log_text)
+    ok = (all(set(r["before"]) == {200} and set(r["after"]) == {302} for r in (one, two))
+          and again is not None and not any(str(code).startswith("5") for code in during))
+    text = "\n".join([
+        f"## Fault (d): a change on one machine, sessions kept on another {time.strftime('%Y-%m-%d %H:%M')}", "",
+        f"- machine B: gunicorn, {args.workers} workers, own instance folder and `CHANGE_COUNTER_FILE`; machine A: "
+        "`flask users set-password` with its own settings; one PostgreSQL database",
+        f"- all {args.workers} of B's workers listening {one['waited']:.1f} s after the first request (each starts at "
+        "its own first request)",
+        f"- reader 1 on B before the new password: {_fmt(one['before'])}; after: {_fmt(one['after'])}",
+        f"- PostgreSQL restarted (`pg_ctlcluster restart`, exit {marks.get('restart_rc')}, "
+        f"{marks.get('restart_end', 0) - marks.get('restart_start', 0):.1f} s); all of B's workers listening again "
+        + (f"{again:.1f} s after the restart command returned" if again is not None else "**not within 60 s**"),
+        f"- requests to B until then: {_fmt(dict(during)) if during else 'none'}",
+        f"- reader 2 on B before the new password: {_fmt(two['before'])}; after: {_fmt(two['after'])}",
+        f"- B's log: {log_text.count('Not listening for changes')} \"Not listening for changes\", "
+        f"{log_text.count('Listening for changes again')} \"Listening for changes again\"",
+        f"- result: {'ok' if ok else '**FAILED**'}", ""])
+    return text, ok
+
+
+FAULTS = {"postgres": fault_postgres, "index": fault_index, "conflict": fault_conflict, "cluster": fault_cluster}
 
 
 def main(argv=None) -> int:

@@ -12,9 +12,11 @@ removed role or a publish is seen by every worker at its next request, exactly a
 What the counter cannot see is a change made outside the portal's ORM session (an UPDATE typed into
 psql, a migration): an entry is therefore also never used for longer than USER_CACHE_SECONDS (default
 60 s); `flask users …` and restore go through the session and count. The counter reaches the
-processes of one machine only: a cluster of several machines must set USER_CACHE_SECONDS=0, which
-turns the cache off (every request reads its user from the database). A counter that cannot be
-opened also means no caching, never a stale user.
+processes of one machine only; with PostgreSQL the other machines hear of each change through
+LISTEN/NOTIFY (portal/changenotify.py), otherwise a cluster of several machines must set
+USER_CACHE_SECONDS=0, which turns the cache off (every request reads its user from the database). A
+counter that cannot be opened, or a listener that is not listening, also means no caching, never a
+stale user.
 """
 from __future__ import annotations
 
@@ -28,7 +30,11 @@ from collections import OrderedDict
 from pathlib import Path
 
 from flask import current_app, g, has_app_context
+
+from portal import changenotify
+from portal.extensions import db
 from sqlalchemy import event, inspect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
@@ -99,8 +105,9 @@ class UserCache:
     """Users (with their role grants and unit) by session id (user id and session token), least
     recently used dropped first."""
 
-    def __init__(self, counter: ChangeCounter, max_age: float, max_entries: int = 5000):
+    def __init__(self, counter: ChangeCounter, max_age: float, max_entries: int = 5000, listener=None):
         self.counter = counter
+        self.listener = listener  # changes counted on other machines (portal/changenotify.py), or None
         self.max_age = max_age
         self.max_entries = max_entries
         self._lock = threading.Lock()
@@ -110,6 +117,8 @@ class UserCache:
     def begin(self) -> tuple:
         """Read the counter (before any database read of this request) and drop everything if it moved."""
         seen = self.counter.read()
+        if self.listener is not None:
+            seen = (*seen, *self.listener.state())
         if seen != self._seen:
             with self._lock:
                 self._entries.clear()
@@ -168,8 +177,14 @@ def init_app(app) -> None:
                            path, error)
         counter = None
     max_age = float(app.config.get("USER_CACHE_SECONDS", 60))
+    notifying = changenotify.enabled(app.config)
     app.extensions["change_counter"] = counter
-    app.extensions["user_cache"] = UserCache(counter, max_age) if counter and max_age > 0 else None
+    app.extensions["change_notify"] = notifying
+    keeping = counter is not None and max_age > 0
+    listener = (changenotify.ChangeListener(changenotify.conninfo(app.config["SQLALCHEMY_DATABASE_URI"]))
+                if keeping and notifying else None)
+    app.extensions["change_listener"] = listener
+    app.extensions["user_cache"] = UserCache(counter, max_age, listener=listener) if keeping else None
 
 
 def user_cache() -> UserCache | None:
@@ -188,6 +203,13 @@ def bump() -> None:
             # The change itself is committed; workers see it when their entries expire.
             current_app.logger.exception("Could not count a change in %s: kept users are dropped only "
                                          "after USER_CACHE_SECONDS", counter.path)
+    if has_app_context() and current_app.extensions.get("change_notify"):
+        try:
+            changenotify.notify(db.engine)
+        except SQLAlchemyError as error:
+            current_app.logger.error("Could not tell the other machines about a change (%s): their kept "
+                                     "users are dropped only after USER_CACHE_SECONDS",
+                                     str(getattr(error, "orig", error)).strip().splitlines()[0][:200])
 
 
 # --- Which transactions count --------------------------------------------------------------------
