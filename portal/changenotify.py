@@ -118,7 +118,7 @@ class ChangeListener:
                             with self._lock:
                                 self._generation += 1
                         connection.execute("SELECT 1")  # a connection that died quietly fails here
-            except psycopg.Error as error:
+            except Exception as error:  # noqa: BLE001 - whatever it was, the thread must live and retry
                 if not failing:
                     log.warning("Not listening for changes (%s): every request reads its user from the "
                                 "database until the connection is back",
