@@ -6,6 +6,7 @@ from portal.extensions import db
 from portal.handbook import services as handbook
 from portal.handbook.models import Document
 from portal.search import services as search
+from portal.usercache import user_cache
 
 # The routine a worried member of staff needs first; the start page links to it in one click.
 URGENT_SLUG = "orosanmalan"
@@ -39,4 +40,21 @@ def health(config) -> dict:
         report["search_index"] = search.status()
     else:
         report["search_index"] = {"status": "unknown", "detail": "Databasen svarar inte."}
+    report["user_cache"] = user_cache_state()
     return report
+
+
+def user_cache_state() -> dict:
+    """What this worker's user cache rests on (portal/usercache.py, portal/changenotify.py). Never an
+    error: without it every page reads its user from the database, which is slower, not wrong."""
+    cache = user_cache()
+    if cache is None:
+        return {"status": "off"}
+    if cache.listener is None:
+        return {"status": "this machine", "detail": "Ändringar räknas på den här maskinen; andra maskiners "
+                                                    "ändringar syns när de sparade användarna löper ut."}
+    cache.listener.state()  # starts the listener in this process if it has not yet
+    if cache.listener.listening:
+        return {"status": "listening"}
+    return {"status": "not listening", "detail": "Arbetsprocessen lyssnar inte efter ändringar just nu: "
+                                                 "varje sida läser användaren från databasen."}

@@ -149,6 +149,7 @@ def test_a_worker_that_cannot_listen_keeps_nothing(machines, make_user, caplog):
         assert answer.status_code == 200
         assert any("FROM users" in statement for statement in sent), "a kept user was used without listening"
     _wait_for(lambda: "Not listening for changes" in caplog.text, "the warning")
+    assert client.get("/healthz").get_json()["user_cache"]["status"] == "not listening"
 
 
 @needs_postgres
@@ -160,6 +161,8 @@ def test_a_listener_whose_connection_is_cut_listens_again(app, machines, make_us
     db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
     db.session.commit()
     _wait_for(lambda: listener.listening and listener.backend_pid != first, "the listener to connect again")
+    health = b.test_client().get("/healthz").get_json()
+    assert health["status"] == "ok" and health["user_cache"]["status"] == "listening"
     # And it still hears what it is told.
     client = _logged_in(b, user)
     assert client.get("/handbok").status_code == 200

@@ -118,6 +118,7 @@ def test_without_the_cache_every_request_reads_its_user(app, make_user):
     # It keeps no users but still counts its changes for the workers that do.
     assert other.extensions["user_cache"] is None and other.extensions["change_counter"] is not None
     client = other.test_client()
+    assert client.get("/healthz").get_json()["user_cache"] == {"status": "off"}
     assert client.post("/logga-in", data={"email": user.email, "password": PASSWORD}).status_code == 302
     client.get("/tillganglighet")
     with other.app_context():

@@ -147,6 +147,8 @@ def test_healthz_reports_the_index(app, client, make_document):
     report = client.get("/healthz").get_json()
     assert report["search_index"]["status"] == "ok"
     assert report["search_index"]["documents"] == 1
+    # The test app keeps users and counts changes on this machine only (CHANGE_NOTIFY off).
+    assert report["user_cache"]["status"] == "this machine"
 
 
 def _config_like(app, index_dir):
