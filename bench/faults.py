@@ -293,10 +293,9 @@ def _conflict_statuses(recorder: Recorder) -> str:
     return ", ".join(f"HTTP {k}: {v}" for k, v in sorted(counts.items()))
 
 
-# --- Main ---------------------------------------------------------------------------------------------
-
 # --- (d) Two machines: a change on one reaches the sessions kept on the other ----------------------
 
+# The listeners' connections, by the application_name portal/changenotify.py gives them.
 LISTENERS = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'samverkansportalen change listener'"
 
 
@@ -339,10 +338,10 @@ def _kept_then_reset(env_a: dict, b: Gunicorn, db: LoadDatabase, workers: int, e
 def fault_cluster(args) -> tuple[str, bool]:
     with tempfile.TemporaryDirectory(prefix="portal-fault-cluster-") as tmp, LoadDatabase("portal_fault") as db:
         workdir = Path(tmp)
-        (workdir / "a").mkdir()
+        for machine in ("a", "b"):
+            (workdir / machine).mkdir()
         env_a, accounts, password, _ = load.setup(db, workdir / "a", _accounts(2, 0))
         env_b = dict(env_a, PORTAL_INSTANCE_DIR=str(workdir / "b"), SEARCH_INDEX_DIR=str(workdir / "b" / "sokindex"))
-        (workdir / "b").mkdir(parents=True, exist_ok=True)
         first, second = accounts["reader"][0]["email"], accounts["reader"][1]["email"]
         with Gunicorn(env_b, workers=args.workers, log_path=workdir / "b.log") as b:
             one = _kept_then_reset(env_a, b, db, args.workers, first, password)
@@ -383,6 +382,8 @@ def fault_cluster(args) -> tuple[str, bool]:
         f"- result: {'ok' if ok else '**FAILED**'}", ""])
     return text, ok
 
+
+# --- Main ---------------------------------------------------------------------------------------------
 
 FAULTS = {"postgres": fault_postgres, "index": fault_index, "conflict": fault_conflict, "cluster": fault_cluster}
 

@@ -25,8 +25,14 @@ import threading
 
 from sqlalchemy.engine import make_url
 
+from portal.errors import error_summary
+
 CHANNEL = "samverkansportalen_changes"
+APPLICATION_NAME = "samverkansportalen change listener"  # in pg_stat_activity (bench/faults.py counts them)
 _NOTIFY = f"SELECT pg_notify('{CHANNEL}', '')"
+
+_ON = frozenset({"on", "1", "true", "yes", "ja"})
+_OFF = frozenset({"off", "0", "false", "no", "nej"})
 
 log = logging.getLogger("portal.changenotify")
 
@@ -34,10 +40,12 @@ log = logging.getLogger("portal.changenotify")
 def enabled(config) -> bool:
     """Whether this app sends and listens: CHANGE_NOTIFY on, or auto with a PostgreSQL database."""
     setting = str(config.get("CHANGE_NOTIFY", "auto")).strip().lower()
-    if setting in ("off", "0", "false", "no", "nej"):
+    if setting in _OFF:
         return False
+    if setting not in _ON and setting != "auto":
+        log.warning("CHANGE_NOTIFY=%s is unknown (auto, on or off): taken as auto", setting)
     postgres = make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"
-    if setting in ("on", "1", "true", "yes", "ja") and not postgres:
+    if setting in _ON and not postgres:
         log.warning("CHANGE_NOTIFY=%s needs PostgreSQL: changes are counted on this machine only", setting)
     return postgres
 
@@ -104,7 +112,7 @@ class ChangeListener:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5,
-                                     application_name="samverkansportalen change listener") as connection:
+                                     application_name=APPLICATION_NAME) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
                     self.backend_pid = connection.info.backend_pid
                     with self._lock:
@@ -121,8 +129,7 @@ class ChangeListener:
             except Exception as error:  # noqa: BLE001 - whatever it was, the thread must live and retry
                 if not failing:
                     log.warning("Not listening for changes (%s): every request reads its user from the "
-                                "database until the connection is back",
-                                str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__)
+                                "database until the connection is back", error_summary(error))
                 failing = True
             finally:
                 self._listening = False

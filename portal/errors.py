@@ -7,6 +7,12 @@ from werkzeug.exceptions import HTTPException
 from portal.extensions import db
 
 
+def error_summary(error: BaseException) -> str:
+    """The first line of a (driver) error, for a log line: never a multi-line server message."""
+    text = str(getattr(error, "orig", error)).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
 class DomainError(Exception):
     status = 400
     default_message = "Något gick fel."
@@ -100,7 +106,7 @@ def register_error_handlers(app):
         except Exception:  # noqa: BLE001 - the connection may already be gone
             pass
         app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
-                           str(getattr(error, "orig", error)).strip().splitlines()[0][:200])
+                           error_summary(error))
         try:
             response = make_response(error_response(503))
         except Exception:  # noqa: BLE001 - the page itself may need the database (current user)
@@ -123,7 +129,7 @@ def register_error_handlers(app):
             # The request context is gone by now: the request is named by its id (portal/logs.py).
             app.logger.warning("Database connection lost while closing the database session (request %s): %s",
                                g.get("request_id") or "-",
-                               str(getattr(failure, "orig", failure)).strip().splitlines()[0][:200])
+                               error_summary(failure))
             try:
                 db.session().invalidate()  # no round trip: the connections are discarded, not rolled back
             except SQLAlchemyError:

@@ -30,13 +30,14 @@ from collections import OrderedDict
 from pathlib import Path
 
 from flask import current_app, g, has_app_context
-
-from portal import changenotify
-from portal.extensions import db
 from sqlalchemy import event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
+
+from portal import changenotify
+from portal.errors import error_summary
+from portal.extensions import db
 
 # Tables whose rows the cache holds (a user with its role grants and its own unit), or which change
 # what a cached user may do.
@@ -183,7 +184,6 @@ def init_app(app) -> None:
     keeping = counter is not None and max_age > 0
     listener = (changenotify.ChangeListener(changenotify.conninfo(app.config["SQLALCHEMY_DATABASE_URI"]))
                 if keeping and notifying else None)
-    app.extensions["change_listener"] = listener
     app.extensions["user_cache"] = UserCache(counter, max_age, listener=listener) if keeping else None
 
 
@@ -209,7 +209,7 @@ def bump() -> None:
         except SQLAlchemyError as error:
             current_app.logger.error("Could not tell the other machines about a change (%s): their kept "
                                      "users are dropped only after USER_CACHE_SECONDS",
-                                     str(getattr(error, "orig", error)).strip().splitlines()[0][:200])
+                                     error_summary(error))
 
 
 # --- Which transactions count --------------------------------------------------------------------

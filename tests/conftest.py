@@ -14,7 +14,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import stamp
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
 from config import TestConfig
@@ -84,6 +84,18 @@ def app(tmp_path):
             db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.session.commit()
         db.engine.dispose()
+
+
+@contextmanager
+def recorded_statements(engine):
+    """The SQL statements sent on engine inside the block, in order."""
+    sent = []
+    listener = lambda conn, cursor, statement, *args: sent.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
 
 
 def _create_schema():

@@ -8,14 +8,14 @@ import time
 
 import psycopg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from config import TestConfig
 from portal import changenotify, create_app
 from portal.auth import services as accounts
 from portal.auth.models import User
 from portal.extensions import db
-from tests.conftest import PASSWORD, POSTGRES_URL, PortalClient
+from tests.conftest import PASSWORD, POSTGRES_URL, PortalClient, recorded_statements
 
 needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="LISTEN/NOTIFY needs PostgreSQL: set TEST_DATABASE_URL "
                                                          "(CI runs these against PostgreSQL)")
@@ -37,7 +37,7 @@ def machines(app, tmp_path):
             setattr(Machine, key, value)
         machine = create_app(Machine)
         machine.test_client_class = PortalClient
-        listener = machine.extensions["change_listener"]
+        listener = _listener(machine)
         if listener is not None:
             listener.check_seconds = listener.retry_seconds = 0.1
         made.append(machine)
@@ -45,10 +45,14 @@ def machines(app, tmp_path):
 
     yield make
     for machine in made:
-        if machine.extensions["change_listener"] is not None:
-            machine.extensions["change_listener"].stop(timeout=5)
+        if _listener(machine) is not None:
+            _listener(machine).stop(timeout=5)
         with machine.app_context():
             db.engine.dispose()
+
+
+def _listener(machine):
+    return machine.extensions["user_cache"].listener
 
 
 def _wait_for(condition, what: str, seconds: float = 10.0) -> None:
@@ -61,7 +65,7 @@ def _wait_for(condition, what: str, seconds: float = 10.0) -> None:
 
 
 def _listening(machine):
-    listener = machine.extensions["change_listener"]
+    listener = _listener(machine)
     listener.state()  # starts it in this process
     _wait_for(lambda: listener.listening, "the listener to connect")
     return listener
@@ -87,13 +91,8 @@ def _changed_on_machine_a(machines, listener, change) -> None:
 def _statements(machine, client, path):
     with machine.app_context():
         engine = db.engine
-    sent = []
-    listener = lambda conn, cursor, statement, *args: sent.append(statement)  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(engine) as sent:
         answer = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     return answer, sent
 
 
@@ -105,6 +104,8 @@ def test_auto_listens_with_postgresql_only(caplog):
     assert not changenotify.enabled({"CHANGE_NOTIFY": "off", "SQLALCHEMY_DATABASE_URI": postgres})
     assert not changenotify.enabled({"CHANGE_NOTIFY": "on", "SQLALCHEMY_DATABASE_URI": "sqlite:///x.sqlite"})
     assert "CHANGE_NOTIFY=on needs PostgreSQL" in caplog.text
+    assert changenotify.enabled({"CHANGE_NOTIFY": "ja tack", "SQLALCHEMY_DATABASE_URI": postgres})
+    assert "CHANGE_NOTIFY=ja tack is unknown (auto, on or off): taken as auto" in caplog.text
     assert changenotify.conninfo("postgresql+psycopg://u:p@h:5433/d?sslmode=require") == \
         "postgresql://u:p@h:5433/d?sslmode=require"
 
@@ -141,7 +142,7 @@ def test_a_role_revoked_on_one_machine_is_gone_on_another(machines, make_user):
 def test_a_worker_that_cannot_listen_keeps_nothing(machines, make_user, caplog):
     user = make_user("reader")
     b = machines("b")
-    b.extensions["change_listener"].dsn = "postgresql://postgres@127.0.0.1:1/nowhere"  # nothing listens there
+    _listener(b).dsn = "postgresql://postgres@127.0.0.1:1/nowhere"  # nothing listens there
     client = _logged_in(b, user)
     assert client.get("/handbok").status_code == 200
     for _ in range(2):
@@ -193,3 +194,20 @@ def test_writes_that_change_nothing_kept_send_no_notification(app, machines, mak
                 break
     assert heard == ["end"]
     assert listener.listening
+
+
+@needs_postgres
+def test_a_notification_that_cannot_be_sent_loses_nothing(machines, make_user, monkeypatch, caplog):
+    # The commit is done when the notification is sent; a failing one (here a real database error:
+    # an unknown function) is logged and the change stands, the request still gets its answer.
+    user = make_user("reader")
+    admin = make_user("admin")
+    a = machines("a")
+    monkeypatch.setattr(changenotify, "_NOTIFY", "SELECT no_such_notify_function()")
+    client = _logged_in(a, admin)
+    answer = client.post(f"/admin/anvandare/{user.id}/inaktivera")
+    assert answer.status_code == 302
+    assert "Could not tell the other machines about a change" in caplog.text
+    with a.app_context():
+        assert db.session.get(User, user.id).active is False
+        db.session.remove()

@@ -6,7 +6,7 @@ import shutil
 import time
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import text, update
 
 from config import TestConfig
 from portal import create_app
@@ -15,16 +15,13 @@ from portal.auth import services as accounts
 from portal.auth.models import User
 from portal.extensions import db
 from portal.usercache import WATCHED_TABLES, ChangeCounter, bump, user_cache
-from tests.conftest import PASSWORD, PortalClient
+from tests.conftest import PASSWORD, PortalClient, recorded_statements
 
 
 @pytest.fixture
 def statements(app):
-    sent = []
-    listener = lambda conn, cursor, statement, *args: sent.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    yield sent
-    event.remove(db.engine, "before_cursor_execute", listener)
+    with recorded_statements(db.engine) as sent:
+        yield sent
 
 
 def _counter(app):
@@ -123,11 +120,8 @@ def test_without_the_cache_every_request_reads_its_user(app, make_user):
     client.get("/tillganglighet")
     with other.app_context():
         engine = db.engine
-    sent = []
-    listener = lambda conn, cursor, statement, *args: sent.append(statement)  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    assert client.get("/tillganglighet").status_code == 200
-    event.remove(engine, "before_cursor_execute", listener)
+    with recorded_statements(engine) as sent:
+        assert client.get("/tillganglighet").status_code == 200
     engine.dispose()
     assert len(sent) == 1 and "FROM users" in sent[0]
 

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.handbook import services
 from portal.handbook.models import ContentVersion, Document
 from portal.pagecache import PageCache
-from tests.conftest import PASSWORD, PortalClient
+from tests.conftest import PASSWORD, PortalClient, recorded_statements
 
 
 def _doc(slug):
@@ -49,15 +49,8 @@ def test_the_second_view_comes_from_the_cache_without_any_query(client_for, make
     make_document()
     reader = client_for()
     first = _page(reader)
-    from sqlalchemy import event
-
-    statements = []
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(db.engine) as statements:
         assert _page(reader) == first
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     # The user and the content version come from the worker's user cache (portal/usercache.py).
     assert statements == []
 
