@@ -17,8 +17,24 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 CHECKLIST_HEADING = "Checklista för införande"
 ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
 # A bare slug as a link target means another handbook document: [SIP](sip) or [x](sip#rubrik).
-SLUG_LINK = re.compile(r"^([a-z0-9][a-z0-9-]{0,79})(#[^\s]*)?$")
-HANDBOOK_LINK = re.compile(r"^/handbok/([a-z0-9][a-z0-9-]{0,79})(?:[/#?].*)?$")
+# Slugs are lower case; [SIP](SIP) is written naturally and means the same document.
+SLUG_LINK = re.compile(r"^([a-z0-9][a-z0-9-]{0,79})(#[^\s]*)?$", re.I)
+HANDBOOK_LINK = re.compile(r"^/handbok/([a-z0-9][a-z0-9-]{0,79})(?:[/#?].*)?$", re.I)
+# Ids the portal's own pages use around a rendered text (skip link target, panels, forms, the search
+# box). A heading with the same words gets "-rubrik" after its id, so two elements never share an id
+# and the skip link and the panels' labels keep pointing where they should. tests/handbook checks that
+# every literal id in the templates is here.
+PAGE_IDS = frozenset({
+    "andrat", "arkiv", "att-gora", "bort-role", "datum", "dokumentrubrik", "enhet", "filter-rubrik",
+    "forhandsvisning", "fran", "handboken", "header-q", "hela-handboken", "historik", "innehall",
+    "meta-rubrik", "ny-nyckel", "nytt-losenord", "orolig", "per-datum", "preview-output", "relaterat",
+    "revidering", "senaste", "sista-dag", "sok-q", "sok-tips", "sokforslag", "sokresultat", "theirs-body",
+    "till", "toc-rubrik", "traffar", "trasiga", "underrubrik", "utkast", "yours-body",
+})
+# Table column alignment (:---:) as classes: markdown-it writes style attributes, which the CSP
+# (style-src 'self') does not apply.
+ALIGN_CLASSES = {"text-align:left": "align-left", "text-align:center": "align-center",
+                 "text-align:right": "align-right"}
 
 
 @dataclass
@@ -32,7 +48,8 @@ class Rendered:
 def heading_id(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.lower())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "rubrik"
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "rubrik"
+    return f"{slug}-rubrik" if slug in PAGE_IDS or slug.startswith("sokforslag-") else slug
 
 
 def _validate_link(url: str) -> bool:
@@ -78,12 +95,23 @@ def _resolve_internal_links(state) -> None:
                 continue
             href = token.attrGet("href") or ""
             if match := SLUG_LINK.match(href):
-                token.attrSet("href", f"/handbok/{match.group(1)}{match.group(2) or ''}")
-                links.add(match.group(1))
+                slug = match.group(1).lower()
+                token.attrSet("href", f"/handbok/{slug}{match.group(2) or ''}")
+                links.add(slug)
             elif match := HANDBOOK_LINK.match(href):
-                links.add(match.group(1))
+                slug = match.group(1).lower()
+                if slug != match.group(1):
+                    token.attrSet("href", f"/handbok/{slug}{href[len('/handbok/') + len(slug):]}")
+                links.add(slug)
             elif urlsplit(href).scheme in ("http", "https"):
                 token.attrSet("rel", "noopener noreferrer")
+
+
+def _alignment_as_classes(state) -> None:
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open") and (style := token.attrGet("style")) in ALIGN_CLASSES:
+            del token.attrs["style"]
+            token.attrJoin("class", ALIGN_CLASSES[style])
 
 
 def _build() -> MarkdownIt:
@@ -95,6 +123,7 @@ def _build() -> MarkdownIt:
     md.validateLink = _validate_link
     md.core.ruler.push("external_images", _external_images_as_links)
     md.core.ruler.push("internal_links", _resolve_internal_links)
+    md.core.ruler.push("alignment_classes", _alignment_as_classes)
     return md
 
 
