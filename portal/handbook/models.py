@@ -107,6 +107,12 @@ class Revision(db.Model):
         return self.published_at is not None
 
     @property
+    def author_name(self) -> str:
+        """Who wrote it, by name (the stored label, e.g. an e-mail or "innehall-import", for an
+        account that is gone or a system actor)."""
+        return (self.author.name if self.author is not None else None) or self.author_label
+
+    @property
     def change_kind_label(self) -> str:
         if self.substantial is None:
             return "–"

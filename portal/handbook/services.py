@@ -613,12 +613,14 @@ def _lock(document: Document) -> None:
                       .execution_options(populate_existing=True))
 
 
-def _save_conflict(document: Document, base_number: int, yours: dict) -> EditConflict:
+def _save_conflict(actor, document: Document, base_number: int, yours: dict) -> EditConflict:
     theirs = latest_revision(document)
+    who = ("Du har själv sparat" if theirs.author_id is not None and theirs.author_id == getattr(actor, "id", None)
+           else f"{theirs.author_name} har sparat")
+    where = " (i en annan flik eller ett annat fönster)" if who.startswith("Du") else ""
     return EditConflict(
-        f"Någon annan har sparat version {theirs.number} ({theirs.author_label}) medan du "
-        f"redigerade version {base_number}. Din text är inte sparad än: jämför och slå ihop nedan.",
-        theirs=theirs, yours=yours)
+        f"{who} version {theirs.number}{where} medan du redigerade version {base_number}. Din text är inte "
+        "sparad än: jämför och slå ihop nedan.", theirs=theirs, yours=yours)
 
 
 def save_draft(actor, document: Document, *, base_number: int, title: str, body: str, meta: dict,
@@ -640,7 +642,7 @@ def add_draft(actor, document: Document, *, base_number: int, title: str, body: 
     _lock(document)
     yours = {"title": title, "body": body, "meta": meta}
     if base_number != document.latest_number:
-        raise _save_conflict(document, base_number, yours)
+        raise _save_conflict(actor, document, base_number, yours)
     latest = latest_revision(document)
     if latest is not None and (latest.title, latest.body, latest.meta) == (title, body, meta):
         return latest  # nothing changed: no empty revision
@@ -649,7 +651,7 @@ def add_draft(actor, document: Document, *, base_number: int, title: str, body: 
                                  based_on=base_number, note=note)
     except IntegrityError:  # a database without row locks let a concurrent save take the number
         db.session.rollback()
-        raise _save_conflict(document, base_number, yours) from None
+        raise _save_conflict(actor, document, base_number, yours) from None
     if not document.is_published:
         document.title = title
     audit.record(actor, "document.saved", document, f"Utkast version {revision.number}"
@@ -718,7 +720,7 @@ def stamp_published(document: Document, revision: Revision, editor, note: str, s
 
 
 def _already_published(revision: Revision) -> EditConflict:
-    by = f" av {revision.published_by.email}" if revision.published_by else ""
+    by = f" av {revision.published_by.name or revision.published_by.email}" if revision.published_by else ""
     return EditConflict(
         f"Version {revision.number} har redan publicerats{by} med ändringsnoteringen ”{revision.change_note}” "
         f"({revision.change_kind_label.lower()}). Din publicering gjordes inte: en publicerad version ändras "
@@ -727,14 +729,81 @@ def _already_published(revision: Revision) -> EditConflict:
 
 def save_and_publish(editor, document: Document, *, base_number: int, title: str, body: str,
                      meta: dict, note: str, substantial) -> Revision:
-    """What an editor's "Publicera" does: save the text (if changed), then publish it."""
+    """What an editor's "Publicera" does: save the text (if changed), then publish it.
+
+    The same publication sent twice (a double click, a resent form) finds its text already published
+    with its note and kind, and is answered with that version instead of a conflict."""
     # Validate the publication choice before saving, so a missing note does not leave a draft.
-    validate_change_note(note)
+    note = validate_change_note(note)
     if substantial not in (True, False):
         raise ValidationError("Välj om det är en språklig eller en väsentlig ändring.", field="substantial")
-    revision = save_draft(editor, document, base_number=base_number, title=title, body=body, meta=meta,
-                          note="")
+    try:
+        revision = save_draft(editor, document, base_number=base_number, title=title, body=body, meta=meta,
+                              note="")
+    except EditConflict as conflict:
+        theirs = conflict.details["theirs"]
+        yours = conflict.details.get("yours")
+        if yours is not None and _is_this_publication(theirs, yours, note, substantial, editor):
+            return theirs
+        raise
+    if revision.is_published:
+        if _is_this_publication(revision, {"title": revision.title, "body": revision.body, "meta": revision.meta},
+                                note, substantial, editor):
+            return revision
+        raise ValidationError(f"Inget är ändrat sedan version {revision.number}, som redan är publicerad: det "
+                              "finns inget att publicera. Ändra texten, rubriken eller uppgifterna först.")
     return publish(document, revision, editor, note, substantial)
+
+
+def _is_this_publication(revision: Revision, yours: dict, note: str, substantial: bool, editor) -> bool:
+    return (revision.is_published and revision.published_by_id == getattr(editor, "id", None)
+            and (revision.title, revision.body, revision.meta) == (yours["title"], yours["body"], yours["meta"])
+            and revision.change_note == note and revision.substantial is substantial)
+
+
+@dataclass
+class ConflictMerge:
+    """A proposal for the conflict page: title, text and metadata merged three ways."""
+
+    title: str
+    body: str
+    meta: dict
+    taken: list  # (label, before, after): changed only in the other version, taken into the proposal
+    clashes: list  # (label, theirs, yours): changed in both, differently; the proposal holds yours
+    body_changed_by_both: bool
+
+
+def merge_conflict(base: Revision | None, theirs: Revision, yours: dict) -> ConflictMerge:
+    """Merge what the editor wrote (`yours`, started from `base`) with the newer version `theirs`.
+
+    A field only the other version changed takes their value, one only you changed keeps yours; where
+    both changed it differently yours is proposed and both are shown. The text is never merged line by
+    line: if only they changed it, theirs is proposed, otherwise yours, with the difference shown."""
+    taken, clashes = [], []
+
+    def pick(label, before, their_value, your_value):
+        before, their_value, your_value = (_or_none(v) for v in (before, their_value, your_value))
+        if base is None or their_value in (your_value, before):
+            return your_value
+        if your_value == before:
+            taken.append((label, _meta_text(before), _meta_text(their_value)))
+            return their_value
+        clashes.append((label, _meta_text(their_value), _meta_text(your_value)))
+        return your_value
+
+    base_meta, their_meta, your_meta = (base.meta if base else None) or {}, theirs.meta or {}, yours.get("meta") or {}
+    title = pick("Rubrik", base.title if base else None, theirs.title, yours["title"])
+    meta = dict(your_meta)
+    for key in META_KEYS:
+        value = pick(FIELD_LABELS[key], base_meta.get(key), their_meta.get(key), your_meta.get(key))
+        meta[key] = ([] if key in META_LIST_FIELDS else None) if value is None else value
+    only_theirs = base is not None and yours["body"] == base.body
+    by_both = base is not None and theirs.body not in (base.body, yours["body"]) and not only_theirs
+    return ConflictMerge(title, theirs.body if only_theirs else yours["body"], meta, taken, clashes, by_both)
+
+
+def _or_none(value):
+    return None if value in (None, "", []) else value
 
 
 def restore(actor, document: Document, number: int) -> Revision:

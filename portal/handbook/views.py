@@ -279,12 +279,15 @@ def edit(slug: str):
         saved = services.save_draft(current_user, doc, base_number=base_number, title=form.title.data,
                                     body=form.body.data, meta=meta, note=form.save_note.data or "")
     except EditConflict as conflict:
-        return _render_conflict(doc, form, conflict, departments)
+        return _render_conflict(doc, form, conflict, departments, base_number, meta)
     except ValidationError as error:
         apply_error(form, error)
         return _render_edit(doc, form, latest), 400
-    flash(f"Utkastet är sparat som version {saved.number}. Det syns inte för läsare förrän det publiceras.",
-          "success")
+    if saved.number == base_number:  # the text was the one already saved: no new version
+        flash(f"Inget är ändrat sedan version {saved.number}, så ingen ny version sparades.", "info")
+    else:
+        flash(f"Utkastet är sparat som version {saved.number}. Det syns inte för läsare förrän det publiceras.",
+              "success")
     return redirect(url_for("handbook.edit", slug=doc.slug))
 
 
@@ -297,12 +300,23 @@ def _render_edit(doc, form, latest, preview=None):
                            breadcrumbs=services.breadcrumbs(doc))
 
 
-def _render_conflict(doc, form, conflict, departments):
+def _render_conflict(doc, form, conflict, departments, base_number: int, meta: dict):
+    """The 409 page: both texts and their difference, and the edit form again with everything the
+    editor typed (comment, change note and kind included), title and metadata merged three ways."""
     theirs = conflict.details["theirs"]
-    yours = conflict.details.get("yours") or {"title": form.title.data, "body": form.body.data}
+    yours = conflict.details.get("yours") or {"title": form.title.data, "body": form.body.data, "meta": meta}
+    try:
+        base = services.get_revision(current_user, doc, base_number)
+    except NotFound:  # a form with a number that never existed: nothing to merge against
+        base = None
+    merge = services.merge_conflict(base, theirs, yours)
     form.base_number.data = str(theirs.number)
+    form.title.data, form.body.data = merge.title, merge.body
+    fill_meta(form, merge.meta, departments)
+    if not form.save_note.data:
+        form.save_note.data = f"Sammanslagen efter konflikt med version {theirs.number}"
     return render_template("handbook/conflict.html", document=doc, form=form, theirs=theirs, yours=yours,
-                           message=conflict.message, segments=word_diff(theirs.body, yours["body"]),
+                           merge=merge, message=conflict.message, segments=word_diff(theirs.body, yours["body"]),
                            breadcrumbs=services.breadcrumbs(doc)), 409
 
 

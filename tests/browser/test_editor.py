@@ -121,7 +121,7 @@ def test_two_editors_at_once_get_a_conflict_page_and_lose_nothing(page, live_ser
     their_body = theirs.get_by_label("Text (Markdown)")
     their_body.fill(their_body.input_value() + "\n\nAdministratörens stycke.\n")
     theirs.get_by_role("button", name="Spara utkast").click()
-    expect(theirs.get_by_role("heading", level=1)).to_have_text("Någon annan har ändrat dokumentet")
+    expect(theirs.get_by_role("heading", level=1)).to_have_text("Dokumentet har ändrats medan du redigerade")
     expect(theirs.get_by_label(re.compile(r"^Text i version"))).to_have_value(re.compile("Redaktörens stycke."))
     expect(theirs.get_by_label("Din text (skrivskyddad kopia)")).to_have_value(re.compile("Administratörens stycke."))
     assert axe_violations(theirs) == []
@@ -130,7 +130,7 @@ def test_two_editors_at_once_get_a_conflict_page_and_lose_nothing(page, live_ser
     merged = theirs.get_by_label("Text (Markdown)")
     other_text = theirs.get_by_label(re.compile(r"^Text i version")).input_value()
     merged.fill(other_text.rstrip() + "\n\nAdministratörens stycke.\n")
-    theirs.get_by_role("button", name="Spara sammanslagen text som utkast").click()
+    theirs.get_by_role("button", name="Spara sammanslagen version som utkast").click()
     expect(theirs.get_by_role("status")).to_contain_text("Utkastet är sparat")
     other.close()
     page.goto(live_server("/handbok/placerade-barn/utkast"))

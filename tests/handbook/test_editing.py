@@ -106,7 +106,7 @@ def test_concurrent_save_shows_conflict_with_both_texts_and_loses_nothing(app, c
                                  data=edit_data(document, base, body="Andra redaktörens text.\n"))
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Någon annan har ändrat dokumentet" in page
+    assert "Dokumentet har ändrats medan du redigerade" in page
     assert "Första redaktörens text." in page and "Andra redaktörens text." in page
     assert 'name="base_number" type="hidden" value="2"' in page
     assert [r.body for r in _revisions(document)][-1] == "Första redaktörens text.\n"
