@@ -400,7 +400,10 @@ def settings(slug: str):
     departments, by_id = _departments()
     structure = StructureForm(prefix="struktur")
     structure.parent.choices = _parent_choices(exclude=doc)
-    structure.department.choices = choices((d.id, d.name) for d in departments)
+    # The owning department can be moved only to one the editor may create documents in (the policy's
+    # rule in services.set_structure); the current one stays listed.
+    structure.department.choices = choices((d.id, d.name) for d in departments
+                                           if d.id == doc.department_id or can(current_user, "document.create", d))
     rename = RenameForm(prefix="adress")
     status = 200
     if request.method == "GET":
@@ -423,12 +426,16 @@ def settings(slug: str):
         status = 400
     else:
         if rename.validate_on_submit():
+            old_slug = doc.slug
             try:
                 services.rename_slug(current_user, doc, rename.slug.data)
             except ValidationError as error:
                 apply_error(rename, error)
             else:
-                flash(f"Adressen är ändrad till /handbok/{doc.slug}. Den gamla adressen leder hit.", "success")
+                if doc.slug == old_slug:
+                    flash(f"Adressen är redan /handbok/{doc.slug}: ingenting ändrades.", "info")
+                else:
+                    flash(f"Adressen är ändrad till /handbok/{doc.slug}. Den gamla adressen leder hit.", "success")
                 return redirect(url_for("handbook.settings", slug=doc.slug))
         status = 400
     return render_template("handbook/settings.html", document=doc, structure=structure, rename=rename,
@@ -451,6 +458,10 @@ def _set_archived(slug: str, archived: bool):
     doc = _document(slug)
     if not EmptyForm().validate_on_submit():
         raise ValidationError("Formuläret har gått ut. Ladda om sidan och försök igen.")
+    if archived == doc.is_archived:
+        flash("Dokumentet är redan arkiverat." if archived else "Dokumentet är inte arkiverat: det finns redan i "
+              "handboken.", "info")
+        return redirect(url_for("handbook.settings", slug=doc.slug))
     try:
         services.set_archived(current_user, doc, archived)
     except ValidationError as error:

@@ -122,3 +122,40 @@ def test_unpublished_drafts_are_listed_for_editors(client, login_as, make_docume
     login_as("editor")
     page = client.get("/redaktor").get_data(as_text=True)
     assert "Arbetstitel</a> – version 2" in page
+
+
+def test_settings_offer_only_departments_the_editor_may_use(client, login_as, make_document, organisation):
+    """An editor of one department sees it (and the document's own) as owners; another department
+    posted anyway is a field message with the form kept, not a bare 403, and changes nothing."""
+    make_document()  # owned by the social department, which the default editor edits
+    login_as("editor")
+    page = client.get("/handbok/orosanmalan/installningar").get_data(as_text=True)
+    owners = page.split('name="struktur-department"', 1)[1].split("</select>", 1)[0]
+    assert organisation["social_dept"].name in owners and organisation["school_dept"].name not in owners
+    before = table_snapshot()
+    response = client.post("/handbok/orosanmalan/installningar", data={
+        "struktur-parent": "0", "struktur-position": "7", "struktur-kind": "routine",
+        "struktur-department": str(organisation["school_dept"].id)})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="struktur-department-fel">Välj ett av alternativen i listan.' in page
+    assert 'name="struktur-position" required type="number" value="7"' in page  # the rest of the form kept
+    assert table_snapshot() == before
+
+
+def test_renaming_to_the_current_address_says_nothing_changed(client, login_as, make_document):
+    make_document()
+    login_as("editor")
+    before = table_snapshot()
+    page = client.post("/handbok/orosanmalan/installningar", data={"adress-slug": "orosanmalan"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Adressen är redan /handbok/orosanmalan: ingenting ändrades." in page
+    assert "Den gamla adressen leder hit" not in page
+    assert table_snapshot() == before
+
+
+def test_taking_back_a_document_that_is_not_archived_says_so(client, login_as, make_document):
+    make_document()
+    login_as("editor")
+    page = client.post("/handbok/orosanmalan/ateruppta", follow_redirects=True).get_data(as_text=True)
+    assert "Dokumentet är inte arkiverat" in page and "är tillbaka i handboken" not in page
