@@ -64,15 +64,32 @@ MESSAGES = {
 }
 
 
+# A refused bearer token is told apart from no credentials at all, never why it was refused (wrong,
+# revoked, or its account disabled): the answer must not help anyone probe keys.
+INVALID_TOKEN = ("Ogiltig API-nyckel", "API-nyckeln är fel, har återkallats eller hör till ett konto som "
+                 "är avstängt. Be en administratör om en ny nyckel.")
+REALM = "Samverkansportalen"
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+def _bearer_sent() -> bool:
+    return request.headers.get("Authorization", "").partition(" ")[0].lower() == "bearer"
 
 
 def error_response(status: int, message: str | None = None):
     title, default = MESSAGES.get(status, MESSAGES[500])
     message = message or default
     if _wants_json():
-        return jsonify({"error": {"status": status, "title": title, "message": message}}), status
+        headers = {}
+        if status == 401:  # the challenge of RFC 6750, section 3
+            headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"'
+            if _bearer_sent():
+                title, message = INVALID_TOKEN
+                headers["WWW-Authenticate"] += ', error="invalid_token"'
+        return jsonify({"error": {"status": status, "title": title, "message": message}}), status, headers
     template = f"errors/{status}.html" if status in (400, 403, 404, 500) else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
 

@@ -3,6 +3,9 @@
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["status", "title", "message"],
     "properties": {"status": {"type": "integer"}, "title": {"type": "string"}, "message": {"type": "string"}}}}}
+MOVED = {"type": "object", "required": ["moved"], "properties": {"moved": {
+    "type": "object", "required": ["slug", "location", "message"],
+    "properties": {"slug": {"type": "string"}, "location": {"type": "string"}, "message": {"type": "string"}}}}}
 NULLABLE_STRING = {"type": "string", "nullable": True}
 DOCUMENT = {"type": "object", "required": ["slug", "title", "kind", "department", "version", "url"], "properties": {
     "slug": {"type": "string"}, "title": {"type": "string"},
@@ -27,26 +30,43 @@ def _json(schema, description="OK"):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERRORS = {code: _json({"$ref": "#/components/schemas/Error"}, text)
-          for code, text in (("400", "Felaktig begäran"), ("401", "Inloggning krävs"), ("403", "Ingen behörighet"),
-                             ("404", "Finns inte"))}
+def _header(description):
+    return {"description": description, "required": True, "schema": {"type": "string"}}
+
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+RESPONSES = {
+    "301": {**_json({"$ref": "#/components/schemas/Moved"},
+                    "Dokumentet har bytt adress: samma begäran under dess nya adress"),
+            "headers": {"Location": _header("Samma sökväg och fråga med dokumentets nya adress")}},
+    "400": _json(ERROR_REF, "Felaktig begäran"),
+    "401": {**_json(ERROR_REF, "Inloggning krävs, eller API-nyckeln är ogiltig (fel, återkallad eller kontot "
+                               "avstängt; titeln ”Ogiltig API-nyckel”)"),
+            "headers": {"WWW-Authenticate": _header('Bearer realm="Samverkansportalen", med '
+                                                    'error="invalid_token" när en skickad nyckel inte godtas')}},
+    "403": _json(ERROR_REF, "Ingen behörighet"),
+    "404": _json(ERROR_REF, "Finns inte"),
+}
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,80}$"}}
 
 
 def spec() -> dict:
-    def op(summary, response, parameters=(), codes=("401", "404")):
+    def op(summary, response, parameters=(), codes=("301", "401", "404")):
         return {"get": {"summary": summary, "parameters": list(parameters),
-                        "responses": {"200": response, **{c: ERRORS[c] for c in codes}}}}
+                        "responses": {"200": response, **{c: RESPONSES[c] for c in codes}}}}
 
     return {
         "openapi": "3.0.3",
         "info": {"title": "Samverkansportalen API", "version": "1",
                  "description": "Läsbehörighet till handboken och införandet. Autentisering med session eller "
-                                "personlig API-nyckel (Authorization: Bearer svp_…) som en administratör utfärdar."},
+                                "personlig API-nyckel (Authorization: Bearer svp_…) som en administratör utfärdar. "
+                                "Ett dokument som har bytt adress svarar på sin gamla adress med 301 till "
+                                "samma sökväg under den nya."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {"Error": ERROR, "Document": DOCUMENT, "Revision": REVISION, "Adoption": ADOPTION}},
+                       "schemas": {"Error": ERROR, "Document": DOCUMENT, "Revision": REVISION, "Adoption": ADOPTION,
+                                   "Moved": MOVED}},
         "paths": {
             "/api/v1/documents": op("Publicerade dokument", _json(
                 {"type": "object", "required": ["documents"],
@@ -70,6 +90,6 @@ def spec() -> dict:
                 [{"name": "routine", "in": "query", "required": False,
                   "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,80}$"}},
                  {"name": "unit", "in": "query", "required": False,
-                  "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}], codes=("400", "401", "404")),
+                  "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}], codes=("301", "400", "401", "404")),
         },
     }

@@ -76,6 +76,36 @@ def user_for_token(plain: str):
     return token.user
 
 
+# --- Documents and routines at an address ------------------------------------------------------
+
+def _at_address(slug: str):
+    """handbook.find_document, with (None, False) where nothing is or was at the slug."""
+    try:
+        return handbook.find_document(slug)
+    except NotFound:
+        return None, False
+
+
+def find_document(user, slug: str):
+    """The published document at `slug`, or at an old slug it was renamed from (second value True).
+
+    One NotFound for every document the caller may not read through the API (none at all, a draft,
+    an archived one), whether asked for by its slug or an old one: an old address reveals nothing.
+    """
+    document, moved = _at_address(slug)
+    if document is None or not document.is_published or document.is_archived \
+            or not handbook.visible_to(user, document):
+        raise NotFound("Dokumentet finns inte.")
+    return document, moved
+
+
+def find_routine(slug: str):
+    """The followed-up routine at `slug`, or at an old slug it was renamed from (second value True);
+    NotFound alike for any address of a routine no unit adopts."""
+    document, moved = _at_address(slug)
+    return adoption.get_routine(document.slug if moved else slug), moved
+
+
 # --- JSON shapes ----------------------------------------------------------------------------------
 
 def document_summary(document) -> dict:
@@ -103,11 +133,8 @@ def list_documents(user) -> list[dict]:
             if d.is_published]
 
 
-def adoption_rows(user, routine_slug: str | None = None, unit_id: int | None = None) -> list[dict]:
-    documents = None
-    if routine_slug:
-        documents = [adoption.get_routine(routine_slug)]
-    rows = adoption.visible_statuses(user, documents)
+def adoption_rows(user, routine=None, unit_id: int | None = None) -> list[dict]:
+    rows = adoption.visible_statuses(user, [routine] if routine is not None else None)
     if unit_id is not None:
         rows = [s for s in rows if s.unit.id == unit_id]
     return [{"routine": s.document.slug, "routine_title": s.document.title, "current_version": s.revision.number,

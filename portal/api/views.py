@@ -1,4 +1,7 @@
 """The JSON API under /api/v1, and the admin pages that issue and revoke API tokens."""
+from functools import wraps
+from urllib.parse import urlencode
+
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -16,11 +19,32 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/admin/anvandare")
 
 
-def _document(slug: str):
-    document, moved = handbook.find_document(slug)
-    if moved or not document.is_published or document.is_archived:
-        raise NotFound("Dokumentet finns inte.")
-    return document
+def _moved(document, path: str, **query):
+    """A permanent redirect to `path` with the request's query (`query` replacing parameters), saying in
+    JSON where the renamed document went. 301 as on the web: every endpoint here is GET/HEAD only, so
+    308's keeping of method and body buys nothing, and 301 is the one every HTTP client follows."""
+    args = request.args.copy()
+    for name, value in query.items():
+        args[name] = value
+    location = path + ("?" + urlencode(list(args.items(multi=True))) if args else "")
+    response = jsonify({"moved": {"slug": document.slug, "location": location,
+                                  "message": f"Dokumentet har flyttat till {location}."}})
+    response.status_code = 301
+    response.headers["Location"] = location
+    return response
+
+
+def per_document(view):
+    """The view gets the document at `slug`; at an old slug of a renamed document the same path under
+    its new slug is answered instead (the lookup decides visibility, so no address reveals more)."""
+    @wraps(view)
+    def wrapped(slug: str, **kwargs):
+        document, moved = services.find_document(current_user, slug)
+        if moved:
+            return _moved(document, url_for(request.endpoint, **{**request.view_args, "slug": document.slug}))
+        return view(document, **kwargs)
+
+    return wrapped
 
 
 @bp.route("/openapi.json")
@@ -36,24 +60,24 @@ def documents():
 
 @bp.route("/documents/<slug>")
 @requires("document.read")
-def document(slug: str):
-    doc = _document(slug)
+@per_document
+def document(doc):
     return jsonify({"document": services.document_summary(doc),
                     "revision": services.revision_json(doc.current_revision, content=True)})
 
 
 @bp.route("/documents/<slug>/revisions")
 @requires("document.read")
-def revisions(slug: str):
-    doc = _document(slug)
+@per_document
+def revisions(doc):
     return jsonify({"revisions": [services.revision_json(r, content=False)
                                   for r in handbook.history(current_user, doc)]})
 
 
 @bp.route("/documents/<slug>/revisions/<int:number>")
 @requires("document.read")
-def revision(slug: str, number: int):
-    doc = _document(slug)
+@per_document
+def revision(doc, number: int):
     return jsonify(services.revision_json(handbook.get_revision(current_user, doc, number), content=True))
 
 
@@ -63,7 +87,12 @@ def adoption():
     unit = request.args.get("unit")
     if unit is not None and (not unit.isdigit() or len(unit) > 10):
         raise ValidationError("Parametern unit ska vara ett enhets-id (heltal).")
-    return jsonify({"adoption": services.adoption_rows(current_user, request.args.get("routine") or None,
+    routine = None
+    if request.args.get("routine"):
+        routine, moved = services.find_routine(request.args["routine"])
+        if moved:
+            return _moved(routine, url_for("api.adoption"), routine=routine.slug)
+    return jsonify({"adoption": services.adoption_rows(current_user, routine,
                                                        int(unit) if unit is not None else None)})
 
 

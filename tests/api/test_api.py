@@ -10,16 +10,6 @@ from tests.handbook.conftest import make_document, system  # noqa: F401  (fixtur
 from tests.conftest import table_snapshot
 
 
-@pytest.fixture
-def token_for(make_user):
-    def issue(role="reader", **kwargs):
-        user = make_user(role, **kwargs)
-        _, plain = services.issue_token(SystemActor("test"), user, "Test")
-        return {"Authorization": f"Bearer {plain}"}
-
-    return issue
-
-
 def test_anonymous_gets_401_json(client, make_document):
     make_document()
     for url in ("/api/v1/documents", "/api/v1/documents/orosanmalan", "/api/v1/adoption"):
