@@ -1,7 +1,8 @@
 """Forms for creating, editing, publishing and organising handbook documents."""
 from wtforms import (HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import ValidationError as FieldError
 
 from portal.forms import Form, choices
 from portal.handbook.models import KINDS
@@ -57,10 +58,18 @@ class PublishForm(Form):
     number = HiddenField(validators=[InputRequired()])
 
 
+def _in_range(low: int, high: int):
+    """NumberRange for a field whose text may not be a number at all: that already has its message."""
+    def check(form, field):
+        if field.data is not None and not low <= field.data <= high:
+            raise FieldError(f"Ange ett heltal mellan {low:_} och {high:_}.".replace("_", " ").replace("-", "−"))
+    return check
+
+
 class StructureForm(Form):
     parent = SelectField("Placering i handboken", coerce=int, validate_choice=True)
     position = IntegerField("Ordning bland syskon (lägre först)", validators=[
-        InputRequired("Ange ett heltal."), NumberRange(-1_000_000, 1_000_000, "Ange ett heltal.")])
+        InputRequired("Ange ett heltal."), _in_range(-1_000_000, 1_000_000)])
     kind = SelectField("Typ", choices=KIND_CHOICES, validate_choice=True)
     department = SelectField("Ägande förvaltning", coerce=int, validate_choice=True)
 

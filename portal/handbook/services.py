@@ -549,7 +549,8 @@ def _check_parent(document: Document | None, parent: Document | None) -> None:
     node = parent
     while node is not None:
         if document is not None and node.id == document.id:
-            raise ValidationError("Ett dokument kan inte ligga under sig självt.", field="parent")
+            raise ValidationError("Ett dokument kan inte ligga under sig självt." if node is parent else
+                                  "Ett dokument kan inte ligga under ett av sina egna underdokument.", field="parent")
         node = node.parent
 
 

@@ -58,10 +58,15 @@ def _document(slug: str):
     return document
 
 
+VERSION_ARGS = {"fran": "Från version", "till": "Till version"}  # the compare form's labels
+
+
 def _int_arg(name: str) -> int:
     value = request.args.get(name, "")
+    if not value:
+        raise ValidationError("Välj vilka två versioner du vill jämföra: ”Från version” och ”Till version”.")
     if not value.isdigit() or len(value) > 9:
-        raise ValidationError(f"Ange versionsnummer som heltal i ”{name}”.")
+        raise ValidationError(f"”{VERSION_ARGS[name]}” ska vara ett versionsnummer (1, 2, 3 …), inte ”{value}”.")
     return int(value)
 
 

@@ -62,6 +62,7 @@ def test_move_document_in_tree_and_refuse_cycles(client, login_as, make_document
              "struktur-kind": "section"}
     response = client.post("/handbok/avsnitt/installningar", data=cycle)
     assert response.status_code == 400
+    assert "Ett dokument kan inte ligga under ett av sina egna underdokument." in response.get_data(as_text=True)
     assert table_snapshot() == before
     crumbs = client.get("/handbok/orosanmalan").get_data(as_text=True)
     assert '<li><a href="/handbok/avsnitt">Avsnitt</a></li>' in crumbs
