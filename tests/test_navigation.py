@@ -41,3 +41,11 @@ def test_admin_sees_every_entry(client, login_as):
     labels = [label for label, _ in nav(client, "/admin/anvandare")]
     assert labels == ["Handbok", "Sök", "Min enhet", "Införande", "Redaktör", "Administration"]
     assert dict(nav(client, "/admin/anvandare"))["Administration"] == "true"
+
+
+def test_every_page_names_the_portals_own_icon(client):
+    """Without a declared icon the browser asks for /favicon.ico, a 404 on every first page."""
+    page = client.get("/logga-in").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
