@@ -15,6 +15,10 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 CHECKLIST_HEADING = "Checklista för införande"
+# A quote that begins "**Kontrollera (redaktör):**" is a note to the editors (a fact not yet confirmed,
+# a number the municipality has to fill in): shown in the editor's preview, drafts and pages viewed by
+# editors, listed on /redaktor, never shown to readers or indexed for search.
+EDITOR_NOTE = re.compile(r"^\*\*Kontrollera \(redaktör\):?\*\*:?")
 ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
 # A bare slug as a link target means another handbook document: [SIP](sip) or [x](sip#rubrik).
 # Slugs are lower case; [SIP](SIP) is written naturally and means the same document.
@@ -25,7 +29,7 @@ HANDBOOK_LINK = re.compile(r"^/handbok/([a-z0-9][a-z0-9-]{0,79})(?:[/#?].*)?$", 
 # and the skip link and the panels' labels keep pointing where they should. tests/handbook checks that
 # every literal id in the templates is here.
 PAGE_IDS = frozenset({
-    "andrat", "arkiv", "att-gora", "bort-role", "datum", "dokumentrubrik", "enhet", "filter-rubrik",
+    "andrat", "arkiv", "att-gora", "att-kontrollera", "bort-role", "datum", "dokumentrubrik", "enhet", "filter-rubrik",
     "forhandsvisning", "fran", "handboken", "header-q", "hela-handboken", "historik", "innehall",
     "meta-rubrik", "ny-nyckel", "nytt-losenord", "orolig", "per-datum", "preview-output", "relaterat",
     "revidering", "senaste", "sista-dag", "sok-q", "sok-tips", "sokforslag", "sokresultat", "theirs-body",
@@ -43,6 +47,7 @@ class Rendered:
     toc: list[dict] = field(default_factory=list)
     links: set[str] = field(default_factory=set)
     checklist: list[str] = field(default_factory=list)
+    editor_notes: list[str] = field(default_factory=list)
 
 
 def heading_id(text: str) -> str:
@@ -114,6 +119,34 @@ def _alignment_as_classes(state) -> None:
             token.attrJoin("class", ALIGN_CLASSES[style])
 
 
+def _editor_note_ranges(tokens) -> list[tuple[int, int]]:
+    """(first, last) token index of each top-level quote that is a note to the editors."""
+    ranges, index = [], 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "blockquote_open" and token.level == 0 and index + 2 < len(tokens) \
+                and tokens[index + 2].type == "inline" and EDITOR_NOTE.match(tokens[index + 2].content):
+            end = next(i for i in range(index + 1, len(tokens))
+                       if tokens[i].type == "blockquote_close" and tokens[i].level == 0)
+            ranges.append((index, end))
+            index = end
+        index += 1
+    return ranges
+
+
+def _editor_notes(state) -> None:
+    """Take the notes to the editors out of a reader's text; an editor's keeps them, marked."""
+    notes = state.env.setdefault("editor_notes", [])
+    keep = state.env.get("editor", False)
+    for first, last in reversed(_editor_note_ranges(state.tokens)):
+        text = " ".join(" ".join(t.content.split()) for t in state.tokens[first:last] if t.type == "inline")
+        notes.insert(0, EDITOR_NOTE.sub("", text).strip())
+        if keep:
+            state.tokens[first].attrJoin("class", "editor-note")
+        else:
+            del state.tokens[first:last + 1]
+
+
 def _build() -> MarkdownIt:
     md = (MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
           .enable(["table", "strikethrough"])
@@ -124,14 +157,16 @@ def _build() -> MarkdownIt:
     md.core.ruler.push("external_images", _external_images_as_links)
     md.core.ruler.push("internal_links", _resolve_internal_links)
     md.core.ruler.push("alignment_classes", _alignment_as_classes)
+    md.core.ruler.push("editor_notes", _editor_notes)
     return md
 
 
 _MD = _build()
 
 
-def render(text: str) -> Rendered:
-    env: dict = {}
+def render(text: str, *, editor: bool = False) -> Rendered:
+    """The HTML readers see (stored with the revision); editor=True keeps the notes to the editors."""
+    env: dict = {"editor": editor}
     tokens = _MD.parse(text, env)
     html = _MD.renderer.render(tokens, _MD.options, env)
     toc, checklist = [], []
@@ -150,7 +185,8 @@ def render(text: str) -> Rendered:
             # The task-list plugin has already taken the "[ ]" off the item's text.
             if text := " ".join(token.content.split()):
                 checklist.append(text)
-    return Rendered(html=html, toc=toc, links=env.get("internal_links", set()), checklist=checklist)
+    return Rendered(html=html, toc=toc, links=env.get("internal_links", set()), checklist=checklist,
+                    editor_notes=env.get("editor_notes", []))
 
 
 def extract_checklist(text: str) -> list[str]:
@@ -158,8 +194,8 @@ def extract_checklist(text: str) -> list[str]:
 
 
 def plain_text(text: str) -> str:
-    """Readable text without Markdown syntax, for search snippets and summaries."""
-    tokens = _MD.parse(text, {})
+    """Readable text without Markdown syntax, for search snippets and summaries (no editor notes)."""
+    tokens = _MD.parse(text, {"editor": False})
     parts = []
     for token in tokens:
         if token.type == "inline":

@@ -429,6 +429,28 @@ class BrokenLink:
     reason: str
 
 
+@dataclass
+class ToCheck:
+    document: Document
+    notes: list[str]  # the notes to the editors, which readers do not see
+    blanks: int  # "[fyll i …]" places, which readers do see
+
+
+PLACEHOLDER = "[fyll i"
+
+
+def to_check() -> list[ToCheck]:
+    """Published documents whose current version still has notes to the editors or blanks to fill in."""
+    rows = db.session.execute(
+        select(Document, Revision.body).join(Revision, Revision.id == Document.current_revision_id)
+        .where(Document.archived_at.is_(None),
+               or_(Revision.body.contains("Kontrollera (redaktör)", autoescape=True),
+                   Revision.body.contains(PLACEHOLDER, autoescape=True)))
+        .order_by(Document.title))
+    result = [ToCheck(document, render(body).editor_notes, body.lower().count(PLACEHOLDER)) for document, body in rows]
+    return [item for item in result if item.notes or item.blanks]
+
+
 def broken_links() -> list[BrokenLink]:
     """Links in current versions and pending drafts to slugs that lead nowhere a reader can go."""
     documents = {d.slug: d for d in list_documents()}

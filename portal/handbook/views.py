@@ -162,7 +162,8 @@ def _render_document_page(doc, dashboard: bool) -> DocumentPage:
     article = get_template_attribute("handbook/_document.html", "document_article")(
         doc, revision, children, total_children if total_children > len(children) else 0,
         services.linked_documents(revision), services.backlinks(doc),
-        services.pending_draft(doc) if editor_view else None, actions)
+        services.pending_draft(doc) if editor_view else None, actions,
+        render(revision.body, editor=True).html if editor_view else None)
     crumbs = get_template_attribute("handbook/_document.html", "document_crumbs")(services.breadcrumbs(doc), doc)
     return DocumentPage(revision.title, Markup(crumbs), Markup(article), facts)
 
@@ -273,7 +274,7 @@ def edit(slug: str):
         form.form_errors.append("Formuläret saknar versionsnummer. Ladda om sidan.")
         return _render_edit(doc, form, latest), 400
     if action == "preview":
-        return _render_edit(doc, form, latest, preview=render(form.body.data or "").html)
+        return _render_edit(doc, form, latest, preview=render(form.body.data or "", editor=True).html)
     try:
         if action == "publish":
             published = services.save_and_publish(
@@ -337,7 +338,8 @@ def draft(slug: str):
     form = PublishForm(number=pending.number)
     comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
     return render_template("handbook/draft.html", document=doc, revision=pending, form=form,
-                           comparison=comparison, breadcrumbs=services.breadcrumbs(doc))
+                           html=render(pending.body, editor=True).html, comparison=comparison,
+                           breadcrumbs=services.breadcrumbs(doc))
 
 
 @bp.route("/handbok/<slug>/publicera", methods=["POST"])
@@ -366,7 +368,8 @@ def publish(slug: str):
                 return redirect(url_for("handbook.document", slug=doc.slug))
     comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
     return render_template("handbook/draft.html", document=doc, revision=pending, form=form,
-                           comparison=comparison, breadcrumbs=services.breadcrumbs(doc)), 400
+                           html=render(pending.body, editor=True).html, comparison=comparison,
+                           breadcrumbs=services.breadcrumbs(doc)), 400
 
 
 @bp.route("/handbok/<slug>/version/<int:number>/aterstall", methods=["POST"])
@@ -392,7 +395,7 @@ def preview():
     body = request.form.get("body", "")
     if len(body) > services.MAX_BODY_CHARS:
         raise ValidationError("Texten är för lång för förhandsgranskning.")
-    return jsonify({"html": render(body).html})
+    return jsonify({"html": render(body, editor=True).html})
 
 
 # --- Organising ---------------------------------------------------------------------------------
@@ -483,5 +486,6 @@ def editor_overview():
     return render_template("handbook/editor_overview.html",
                            drafts=services.drafts_in_progress(current_user),
                            review=services.review_due(), broken=services.broken_links(),
+                           to_check=services.to_check(),
                            archived=[d for d in services.list_documents() if d.is_archived
                                      and can(current_user, "document.edit", d)])
