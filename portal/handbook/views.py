@@ -29,11 +29,15 @@ def follow_renamed_slugs():
         return None
     if request.endpoint == "handbook.document":
         return None  # the document view looks the slug up only when its page is not cached
+    if not current_user.is_authenticated:
+        return None  # the view sends the visitor to the login page first
     try:
         document, moved = _find(slug)
     except NotFound:
         return None  # the view answers with its own 404
-    return _moved_redirect(slug, document) if moved else None
+    if moved and services.visible_to(current_user, document):
+        return _moved_redirect(slug, document)
+    return None  # a document this user may not see: the view's 404, which names no new address
 
 
 def _moved_redirect(slug: str, document):
@@ -52,9 +56,9 @@ def _find(slug: str):
 
 def _document(slug: str):
     document, moved = _find(slug)
+    services.ensure_visible(current_user, document)  # before the new address is named
     if moved:  # a POST to an old address: act on nothing, say where the document went
         raise NotFound(f"Dokumentet har flyttat till /handbok/{document.slug}.")
-    services.ensure_visible(current_user, document)
     return document
 
 
@@ -141,9 +145,9 @@ def document(slug: str):
     page = cache.get(version, key)
     if page is None or _shows_editor_view(user, page.facts):
         doc, moved = _find(slug)
+        services.ensure_visible(current_user, doc)  # before the new address is named
         if moved:
             return _moved_redirect(slug, doc)
-        services.ensure_visible(current_user, doc)
         if not doc.is_published:
             return redirect(url_for("handbook.draft", slug=doc.slug))
         page = _render_document_page(doc, dashboard)

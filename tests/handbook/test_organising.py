@@ -160,3 +160,20 @@ def test_taking_back_a_document_that_is_not_archived_says_so(client, login_as, m
     login_as("editor")
     page = client.post("/handbok/orosanmalan/ateruppta", follow_redirects=True).get_data(as_text=True)
     assert "Dokumentet är inte arkiverat" in page and "är tillbaka i handboken" not in page
+
+
+def test_an_old_address_of_a_document_the_reader_may_not_see_names_no_new_address(client, login_as, make_document):
+    make_document()
+    make_document("utkast", "Utkast", body="Hemligt utkast.\n", publish=False)
+    login_as("editor")
+    assert client.post("/handbok/utkast/installningar", data={"adress-slug": "nytt-namn"},
+                       follow_redirects=True).status_code == 200
+    client.post("/logga-ut")
+    login_as("reader")
+    for path in ("/handbok/utkast", "/handbok/utkast/historik", "/handbok/utkast/version/1"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "nytt-namn" not in response.get_data(as_text=True) and "Location" not in response.headers
+    client.post("/logga-ut")
+    anonymous = client.get("/handbok/utkast/historik")
+    assert anonymous.status_code == 302 and "nytt-namn" not in anonymous.headers["Location"]
