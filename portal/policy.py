@@ -41,21 +41,29 @@ def _department_id_of(obj) -> int | None:
     return getattr(obj, "id", None)
 
 
+# A scope counts only with its role: a unit or department stored without it (an old row, written
+# before grants were checked against their role) grants nothing.
+def _headed_units(user) -> list:
+    return user.headed_units if user.has_role("unit_head") else []
+
+
+def _edited_departments(user) -> list:
+    return user.editor_departments if user.has_role("editor") else []
+
+
 def _edits_for(user, obj) -> bool:
     if not user.has_role("editor"):
         return False
     if obj is None:
         return True
     department_id = _department_id_of(obj)
-    return any(d.id == department_id for d in user.editor_departments)
+    return any(d.id == department_id for d in _edited_departments(user))
 
 
 def _heads(user, unit) -> bool:
-    if not user.has_role("unit_head"):
-        return False
     if unit is None:
-        return bool(user.headed_units)
-    return any(u.id == unit.id for u in user.headed_units)
+        return bool(_headed_units(user))
+    return any(u.id == unit.id for u in _headed_units(user))
 
 
 def _sees_unit_adoption(user, unit) -> bool:
@@ -64,7 +72,7 @@ def _sees_unit_adoption(user, unit) -> bool:
     if user.unit_id == unit.id or _heads(user, unit) or _edits_for(user, unit):
         return True
     # A unit head sees the units of their own department.
-    return any(u.department_id == unit.department_id for u in user.headed_units)
+    return any(u.department_id == unit.department_id for u in _headed_units(user))
 
 
 def _sees_department_adoption(user, department) -> bool:
@@ -72,7 +80,7 @@ def _sees_department_adoption(user, department) -> bool:
         return _heads(user, None) or user.has_role("editor")
     if _edits_for(user, department):
         return True
-    return any(u.department_id == department.id for u in user.headed_units)
+    return any(u.department_id == department.id for u in _headed_units(user))
 
 
 RULES = {

@@ -15,7 +15,7 @@ from sqlalchemy.orm.util import identity_key
 
 from portal import audit, usercache
 from portal.clock import utcnow
-from portal.auth.models import GRANTABLE_ROLES, ROLES, LoginThrottle, RoleGrant, User, new_session_token
+from portal.auth.models import ROLES, LoginThrottle, RoleGrant, User, new_session_token
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook.models import ContentVersion
@@ -312,24 +312,53 @@ def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | Non
     db.session.commit()
 
 
+# Which role each kind of scope belongs to: a unit head heads units, an editor edits for departments.
+SCOPE_ROLES = {"units": "unit_head", "departments": "editor"}
+
+
+def _refuse_scopes_of_other_roles(role: str, units, departments) -> None:
+    """Refuse units or departments given with a role they do not belong to: stored on the user,
+    they would silently become that other role's scope the day it is granted."""
+    for field, scope, kind in (("units", units, "Enheter"), ("departments", departments, "Förvaltningar")):
+        owner = SCOPE_ROLES[field]
+        if scope and role != owner:
+            raise ValidationError(
+                f"{kind} hör bara till rollen {ROLES[owner]}, inte till {ROLES.get(role, role)}. "
+                f"Ge rollen utan {kind.lower()}, eller välj rollen {ROLES[owner]}.", field=field)
+
+
 def grant_role(actor, user: User, role: str, *, units: list[Unit] = (),
                departments: list[Department] = ()) -> None:
-    """Give a role; a unit head needs the units they head, an editor the departments they edit for."""
+    """Give a role; a unit head needs the units they head, an editor the departments they edit for,
+    and no role takes the other's scope."""
+    if role not in ROLES:
+        raise ValidationError(f"Okänd roll: {role}. Välj en av: {', '.join(ROLES)}.", field="role")
+    _refuse_scopes_of_other_roles(role, units, departments)
     if role == "reader":
         return  # every account reads
-    if role not in GRANTABLE_ROLES:
-        raise ValidationError(f"Okänd roll: {role}. Välj en av: {', '.join(ROLES)}.", field="role")
-    if role == "unit_head" and not units and not user.headed_units:
+    held = user.has_role(role)
+    if role == "unit_head" and not units and not (held and user.headed_units):
         raise ValidationError("Välj minst en enhet som rektorn/enhetschefen ansvarar för.",
                               field="units")
-    if role == "editor" and not departments and not user.editor_departments:
+    if role == "editor" and not departments and not (held and user.editor_departments):
         raise ValidationError("Välj minst en förvaltning som redaktören arbetar för.",
                               field="departments")
-    if role not in {g.role for g in user.grants}:
+    if not held:
         user.grants.append(RoleGrant(role=role))
         audit.record(actor, "user.role_granted", user, f"+ {ROLES[role]}")
+        _drop_stray_scope(actor, user, role)
     _extend_scope(actor, user, units, departments)
     db.session.commit()
+
+
+def _drop_stray_scope(actor, user: User, role: str) -> None:
+    """Forget units or departments left on the user without their role (stored before grants were
+    checked; the policy never honoured them): the new grant's scope is what it was given, nothing more."""
+    stray = user.headed_units if role == "unit_head" else user.editor_departments if role == "editor" else []
+    if stray:
+        names = ", ".join(s.name for s in stray)
+        stray.clear()
+        audit.record(actor, "user.scope_changed", user, f"- {names} (utan rollen {ROLES[role]}, gällde inte)")
 
 
 def _extend_scope(actor, user, units, departments) -> None:
@@ -363,6 +392,12 @@ def revoke_role(actor, user: User, role: str) -> None:
 
 def set_scope(actor, user: User, *, units: list[Unit], departments: list[Department]) -> None:
     """Replace which units a unit head heads and which departments an editor edits for."""
+    if units and not user.has_role("unit_head"):
+        raise ValidationError(f"{user.name} är inte {ROLES['unit_head'].lower()}. Ge först rollen, "
+                              "med enheterna.", field="units")
+    if departments and not user.has_role("editor"):
+        raise ValidationError(f"{user.name} är inte {ROLES['editor'].lower()}. Ge först rollen, "
+                              "med förvaltningarna.", field="departments")
     if user.has_role("unit_head") and not units:
         raise ValidationError("En rektor/enhetschef måste ansvara för minst en enhet.", field="units")
     if user.has_role("editor") and not departments:

@@ -1,4 +1,6 @@
 """Administering accounts: creating with bad input, profile, disabling, roles and scopes."""
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -255,6 +257,78 @@ def test_bad_grants_are_refused_next_to_the_field(client, admin, make_user, data
     response = client.post(f"/admin/anvandare/{user.id}/roller", data=data)
     assert response.status_code == 400
     assert field_error(response.get_data(as_text=True), field) == message
+    assert table_snapshot() == before
+
+
+def _selected(html: str, select_id: str) -> list[str]:
+    """The values chosen in a select of the page, as the form was sent back."""
+    body = re.search(rf'<select[^>]*id="{re.escape(select_id)}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option selected value="([^"]*)"', body)
+
+
+@pytest.mark.parametrize("role, field, message", [
+    ("editor", "roll-units", "Enheter hör bara till rollen Rektor/enhetschef, inte till Redaktör. "
+                             "Ge rollen utan enheter, eller välj rollen Rektor/enhetschef."),
+    ("admin", "roll-units", "Enheter hör bara till rollen Rektor/enhetschef, inte till Administratör. "
+                            "Ge rollen utan enheter, eller välj rollen Rektor/enhetschef."),
+])
+def test_units_with_a_role_that_heads_none_are_refused_and_the_form_keeps_them(
+        client, admin, make_user, organisation, role, field, message):
+    user = make_user("reader")
+    school, social_dept = organisation["school"], organisation["social_dept"]
+    before = table_snapshot()
+    response = client.post(f"/admin/anvandare/{user.id}/roller", data={
+        "roll-role": role, "roll-units": [str(school.id)], "roll-departments": [str(social_dept.id)]
+        if role == "editor" else []})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert field_error(page, field) == message
+    assert _selected(page, "roll-units") == [str(school.id)]
+    assert ("Ansvarar för enheter") not in page
+    assert table_snapshot() == before
+
+
+def test_departments_with_the_unit_head_role_are_refused(client, admin, make_user, organisation):
+    user = make_user("reader")
+    before = table_snapshot()
+    response = client.post(f"/admin/anvandare/{user.id}/roller", data={
+        "roll-role": "unit_head", "roll-units": [str(organisation["school"].id)],
+        "roll-departments": [str(organisation["school_dept"].id)]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert field_error(page, "roll-departments") == (
+        "Förvaltningar hör bara till rollen Redaktör, inte till Rektor/enhetschef. "
+        "Ge rollen utan förvaltningar, eller välj rollen Redaktör.")
+    assert _selected(page, "roll-departments") == [str(organisation["school_dept"].id)]
+    assert table_snapshot() == before
+
+
+def test_a_unit_head_granted_after_an_editor_grant_heads_only_their_own_unit(
+        client, admin, make_user, organisation):
+    user = make_user("reader")
+    school, other = organisation["school"], organisation["other_school"]
+    client.post(f"/admin/anvandare/{user.id}/roller", data={
+        "roll-role": "editor", "roll-departments": [str(organisation["social_dept"].id)],
+        "roll-units": [str(school.id)]})  # refused: nothing stored
+    client.post(f"/admin/anvandare/{user.id}/roller", data={
+        "roll-role": "editor", "roll-departments": [str(organisation["social_dept"].id)]})
+    client.post(f"/admin/anvandare/{user.id}/roller", data={
+        "roll-role": "unit_head", "roll-units": [str(other.id)]})
+    db.session.refresh(user)
+    assert user.roles == {"reader", "editor", "unit_head"}
+    assert [u.name for u in user.headed_units] == ["Sjöängsskolan"]
+    assert [e.summary for e in _events("user.scope_changed", admin)] == ["+ Socialförvaltningen", "+ Sjöängsskolan"]
+
+
+def test_scope_for_a_role_the_user_lacks_is_refused(client, admin, make_user, organisation):
+    user = make_user("editor")
+    before = table_snapshot()
+    response = client.post(f"/admin/anvandare/{user.id}/omfang", data={
+        "omfang-units": [str(organisation["school"].id)],
+        "omfang-departments": [str(organisation["social_dept"].id)]})
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), "omfang-units") == \
+        "Test editor är inte rektor/enhetschef. Ge först rollen, med enheterna."
     assert table_snapshot() == before
 
 
