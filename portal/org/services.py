@@ -114,14 +114,38 @@ def _refuse_former_name(name: str, department: Department | None = None) -> None
                               f"nämner det namnet hör till {other.name}, så välj ett annat namn.", field="name")
 
 
+def _department_named_like(name: str, other_than: Department | None = None) -> Department | None:
+    """Another department whose name is this one but for case (å ä ö included)."""
+    return next((d for d in db.session.scalars(select(Department))
+                 if d is not other_than and d.name.casefold() == name.casefold()), None)
+
+
+def _refuse_taken_name(taken: Department) -> None:
+    raise ValidationError(f"Det finns redan en förvaltning som heter ”{taken.name}”.", field="name")
+
+
+def _unit_named_like(department: Department, name: str, other_than: Unit | None = None) -> Unit | None:
+    """A unit of the department whose name is this one but for case, as departments compare."""
+    return next((u for u in department.units if u is not other_than and u.name.casefold() == name.casefold()),
+                None)
+
+
+def _refuse_taken_unit_name(department: Department, name: str, other_than: Unit | None = None) -> None:
+    taken = _unit_named_like(department, name, other_than)
+    if taken is not None:
+        raise ValidationError(f"Det finns redan en enhet som heter ”{taken.name}” i {department.name}.",
+                              field="name")
+
+
 def _add_department(actor, name: str) -> Department:
     name = _clean_name(name, "förvaltningen", "name")
     _refuse_former_name(name)
-    if find_department(name):
-        raise ValidationError(f"Förvaltningen ”{name}” finns redan.", field="name")
     code = slugify(name) or "forvaltning"
-    if db.session.scalar(select(Department).where(Department.code == code)):
-        raise ValidationError(f"En förvaltning med kortnamnet ”{code}” finns redan.", field="name")
+    # The code is made from the name, so a name that differs only in case, accents or punctuation
+    # ("socialforvaltningen") is the same department to the portal: say so by the name people know.
+    taken = _department_named_like(name) or db.session.scalar(select(Department).where(Department.code == code))
+    if taken is not None:
+        _refuse_taken_name(taken)
     department = Department(name=name, code=code)
     db.session.add(department)
     db.session.flush()
@@ -134,8 +158,7 @@ def _add_unit(actor, department: Department, name: str, kind: str) -> Unit:
     if kind not in UNIT_KINDS:
         raise ValidationError(f"Okänd enhetstyp ”{kind}”. Välj en av: {', '.join(UNIT_KINDS)}.",
                               field="kind")
-    if any(u.name == name for u in department.units):
-        raise ValidationError(f"Enheten ”{name}” finns redan i {department.name}.", field="name")
+    _refuse_taken_unit_name(department, name)
     unit = Unit(department=department, name=name, kind=kind)
     db.session.add(unit)
     db.session.flush()
@@ -161,10 +184,9 @@ def rename_department(actor, department: Department, name: str) -> None:
     if name == old:
         return
     _refuse_former_name(name, department)
-    taken = next((d for d in db.session.scalars(select(Department))
-                  if d.id != department.id and d.name.casefold() == name.casefold()), None)
+    taken = _department_named_like(name, other_than=department)
     if taken is not None:
-        raise ValidationError(f"Det finns redan en förvaltning som heter ”{taken.name}”.", field="name")
+        _refuse_taken_name(taken)
     # The search index stores each document's owner by name: let every index catch up.
     owned = list(db.session.scalars(select(Document.id).where(Document.department_id == department.id)))
     try:
@@ -199,8 +221,7 @@ def update_unit(actor, unit: Unit, *, name: str, kind: str, active: bool) -> Non
     name = _clean_name(name, "enheten", "name")
     if kind not in UNIT_KINDS:
         raise ValidationError("Okänd enhetstyp.", field="kind")
-    if name != unit.name and any(u.name == name for u in unit.department.units):
-        raise ValidationError(f"Enheten ”{name}” finns redan i {unit.department.name}.", field="name")
+    _refuse_taken_unit_name(unit.department, name, other_than=unit)
     before = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
     if active != unit.active:
         db.session.add(UnitActivation(unit_id=unit.id, active=active))
@@ -277,7 +298,7 @@ def _import_row(actor, values: dict, report: ImportReport) -> None:
     kind = KIND_ALIASES.get(slugify(kind_text))
     if kind is None:
         raise ValidationError(f"okänd enhetstyp ”{kind_text}” (använd t.ex. skola, förskola, fritidsgård).")
-    if any(u.name == " ".join(unit_name.split()) for u in department.units):
+    if _unit_named_like(department, " ".join(unit_name.split())):
         report.unchanged += 1
         return
     unit = _add_unit(actor, department, unit_name, kind)

@@ -38,7 +38,11 @@ def test_create_a_department_then_a_unit_in_it(client, admin, organisation):
     ({"forvaltning-name": ""}, "forvaltning-name", "Ange ett namn."),
     ({"forvaltning-name": "F" * 201}, "forvaltning-name", "Högst 200 tecken."),
     ({"forvaltning-name": "Bildningsförvaltningen"}, "forvaltning-name",
-     "Förvaltningen ”Bildningsförvaltningen” finns redan."),
+     "Det finns redan en förvaltning som heter ”Bildningsförvaltningen”."),
+    ({"forvaltning-name": "socialforvaltningen"}, "forvaltning-name",
+     "Det finns redan en förvaltning som heter ”Socialförvaltningen”."),
+    ({"forvaltning-name": "SOCIALFÖRVALTNINGEN"}, "forvaltning-name",
+     "Det finns redan en förvaltning som heter ”Socialförvaltningen”."),
     ({"forvaltning-name": "Bildnings\x1bförvaltningen"}, "forvaltning-name", "Namnet innehåller otillåtna tecken."),
     ({"enhet-department": "x", "enhet-name": "Ny skola", "enhet-kind": "skola"}, "enhet-department",
      "Ogiltigt val. Välj ett av alternativen i listan."),
@@ -48,7 +52,11 @@ def test_create_a_department_then_a_unit_in_it(client, admin, organisation):
      "Välj ett av alternativen i listan."),
     ({"enhet-department": "1", "enhet-name": "", "enhet-kind": "skola"}, "enhet-name", "Ange ett namn."),
     ({"enhet-department": "1", "enhet-name": "Ekbackens skola", "enhet-kind": "skola"}, "enhet-name",
-     "Enheten ”Ekbackens skola” finns redan i Bildningsförvaltningen."),
+     "Det finns redan en enhet som heter ”Ekbackens skola” i Bildningsförvaltningen."),
+    ({"enhet-department": "1", "enhet-name": "ekbackens skola", "enhet-kind": "skola"}, "enhet-name",
+     "Det finns redan en enhet som heter ”Ekbackens skola” i Bildningsförvaltningen."),
+    ({"enhet-department": "1", "enhet-name": "SJÖÄNGSSKOLAN", "enhet-kind": "skola"}, "enhet-name",
+     "Det finns redan en enhet som heter ”Sjöängsskolan” i Bildningsförvaltningen."),
 ])
 def test_bad_departments_and_units_are_refused_next_to_the_field(client, admin, organisation, data, field,
                                                                  message):
@@ -80,7 +88,12 @@ def test_edit_a_unit_rename_change_kind_and_deactivate(client, admin, organisati
 @pytest.mark.parametrize("data, field, message", [
     ({"name": "", "kind": "skola"}, "name", "Ange ett namn."),
     ({"name": "N" * 201, "kind": "skola"}, "name", "Högst 200 tecken."),
-    ({"name": "Sjöängsskolan", "kind": "skola"}, "name", "Enheten ”Sjöängsskolan” finns redan i Bildningsförvaltningen."),
+    ({"name": "Sjöängsskolan", "kind": "skola"}, "name",
+     "Det finns redan en enhet som heter ”Sjöängsskolan” i Bildningsförvaltningen."),
+    ({"name": "sjöängsskolan", "kind": "skola"}, "name",
+     "Det finns redan en enhet som heter ”Sjöängsskolan” i Bildningsförvaltningen."),
+    ({"name": "SJÖÄNGSSKOLAN", "kind": "skola"}, "name",
+     "Det finns redan en enhet som heter ”Sjöängsskolan” i Bildningsförvaltningen."),
     ({"name": "Ny", "kind": "slott"}, "kind", "Välj ett av alternativen i listan."),
     ({"name": "Ny\x7fskola", "kind": "skola"}, "name", "Namnet innehåller otillåtna tecken."),
 ])
@@ -97,3 +110,16 @@ def test_saving_a_unit_unchanged_records_nothing(client, admin, organisation):
     client.post(f"/admin/organisation/enhet/{organisation['school'].id}",
                 data={"name": "Ekbackens skola", "kind": "skola", "active": "y"})
     assert table_snapshot() == before
+
+
+def test_a_unit_may_take_a_name_another_department_has_and_change_its_own_case(client, admin, organisation):
+    social = organisation["social_dept"]
+    response = client.post("/admin/organisation", data={
+        "enhet-department": str(social.id), "enhet-name": "ekbackens skola", "enhet-kind": "socialtjanst"})
+    assert response.status_code == 302
+    unit = organisation["school"]
+    response = client.post(f"/admin/organisation/enhet/{unit.id}",
+                           data={"name": "EKBACKENS SKOLA", "kind": "skola", "active": "y"})
+    assert response.status_code == 302
+    db.session.refresh(unit)
+    assert unit.name == "EKBACKENS SKOLA"

@@ -73,6 +73,15 @@ def test_a_later_file_adds_only_what_is_new(run, organisation):
         "Bildningsförvaltningen"
 
 
+def test_a_unit_written_in_another_case_is_the_one_that_exists(run, organisation):
+    before = table_snapshot()
+    result = run("förvaltning,enhet,typ\nBildningsförvaltningen,EKBACKENS SKOLA,skola\n"
+                 "Bildningsförvaltningen,sjöängsskolan,skola\n")
+    assert result.exit_code == 0, result.output
+    assert "Enheter skapade: 0" in result.output and "Enheter som redan fanns: 2" in result.output
+    assert table_snapshot() == before
+
+
 @pytest.mark.parametrize("text", [
     "\ufeffförvaltning,enhet,typ\nSocialförvaltningen,Familjeteamet,socialtjanst\n",        # Excel's BOM
     "Förvaltning\tEnhet\tTyp\nSocialförvaltningen\tFamiljeteamet\tsocialtjanst\n",           # tabs
@@ -101,7 +110,7 @@ def test_a_comma_inside_quotes_stays_in_the_name(run):
     ("förvaltning;enhet;typ\n;Ekbackens skola;skola\n", "Rad 2: Ange ett namn på förvaltningen."),
     ("förvaltning;enhet;typ\nA;" + "B" * 201 + ";skola\n", "Rad 2: Namnet på enheten får vara högst 200 tecken."),
     ("förvaltning;enhet;typ\nA;Skola\x07;skola\n", "Rad 2: Namnet innehåller otillåtna tecken."),
-    ("förvaltning;enhet;typ\nÅÄÖ förvaltning;;\nAAO förvaltning;;\n", "Rad 3: En förvaltning med kortnamnet"),
+    ("förvaltning;enhet;typ\nÅÄÖ förvaltning;;\nAAO förvaltning;;\n", "Rad 3: Det finns redan en förvaltning som heter ”ÅÄÖ förvaltning”."),
     ('förvaltning,enhet,typ\n"Bildningsförvaltningen,Ekbackens skola,skola\n', "Filen är inte giltig CSV"),
     (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5\x9f", "filen är inte UTF-8"),  # an .xlsx file
     ("förvaltning;enhet\nBildningsförvaltningen;Ekbäcken\n".encode("cp1252"), "filen är inte UTF-8"),
