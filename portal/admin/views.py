@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import audit
+from portal import audit, clock
 from portal.admin.forms import (AuditFilterForm, DepartmentEditForm, DepartmentForm, EmptyForm, GrantForm,
                                 PasswordResetForm, RevokeForm, ScopeForm, UnitEditForm, UnitForm,
                                 UserCreateForm, UserEditForm, unit_choices)
@@ -290,5 +290,6 @@ def audit_log():
         from_date=form.from_date.data if valid else None, to_date=form.to_date.data if valid else None,
         page=max(page, 1))
     filter_args = {key: value for key, value in request.args.items() if key != "sida"}
-    return render_template("admin/audit.html", form=form, events=events, filter_args=filter_args), \
-        200 if valid else 400
+    # Times show in the portal's zone (the `datum` filter), not as stored (UTC): the header says which.
+    return render_template("admin/audit.html", form=form, events=events, filter_args=filter_args,
+                           time_zone=clock.zone().key), 200 if valid else 400

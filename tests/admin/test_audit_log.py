@@ -122,3 +122,13 @@ def test_paging_keeps_the_filter(client, admin):
     assert 'href="/admin/logg?sida=2&amp;q=massa"' in first
     _, rows = _log(client, q="massa", sida="2")
     assert len(rows) == 5 and "ändring 0" in rows[-1]
+
+
+def test_the_time_column_names_the_zone_its_times_are_shown_in(app, client, events, monkeypatch):
+    page = client.get("/admin/logg", query_string={"q": "Konto skapat för Anna"}).get_data(as_text=True)
+    assert '<th scope="col">Tid (Europe/Stockholm)</th>' in page and "UTC" not in page
+    assert "2025-01-10 09:00" in _rows(page)[0]  # stored 08:00 UTC
+    monkeypatch.setitem(app.config, "TIMEZONE", "America/New_York")
+    page = client.get("/admin/logg", query_string={"q": "Konto skapat för Anna"}).get_data(as_text=True)
+    assert '<th scope="col">Tid (America/New_York)</th>' in page
+    assert "2025-01-10 03:00" in _rows(page)[0]
