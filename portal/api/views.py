@@ -2,7 +2,7 @@
 from functools import wraps
 from urllib.parse import urlencode
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -133,6 +133,10 @@ def revoke(user_id: int, token_id: int):
     token = services.get_token(token_id)
     if token.user_id != user_id:
         raise NotFound("API-nyckeln finns inte.")
-    if RevokeForm().validate_on_submit():
+    if not RevokeForm().validate_on_submit():
+        flash("Nyckeln återkallades inte. Ladda om sidan och försök igen.", "error")
+    else:
         services.revoke_token(current_user, token)
+        flash(f"API-nyckeln ”{token.name}” är återkallad. Program som använder den släpps inte längre in.",
+              "success")
     return redirect(url_for("api_tokens.manage", user_id=user_id))

@@ -1,0 +1,18 @@
+"""The administrator's API key pages say what happened: a new key is shown once, a revoked one confirmed."""
+from sqlalchemy import select
+
+from portal.api import services as api
+from portal.api.models import ApiToken
+from portal.extensions import db
+from tests.admin.conftest import flash_messages
+
+
+def test_revoking_a_key_is_confirmed(client, admin, make_user):
+    user = make_user("reader")
+    api.issue_token(admin, user, "Rapportverktyg")
+    token = db.session.scalar(select(ApiToken))
+    response = client.post(f"/admin/anvandare/{user.id}/api-nycklar/{token.id}/aterkalla", follow_redirects=True)
+    assert response.status_code == 200
+    assert ("success", "API-nyckeln ”Rapportverktyg” är återkallad. Program som använder den släpps inte "
+                       "längre in.") in flash_messages(response.get_data(as_text=True))
+    assert db.session.get(ApiToken, token.id).revoked_at is not None
