@@ -103,8 +103,11 @@ def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):
         db.session.rollback()
-        return error_response(400, "Formuläret har gått ut eller saknar säkerhetstoken. "
-                                   "Ladda om sidan och försök igen. Ingenting har ändrats.")
+        # Most often a session that ended while the user was writing: say how to keep what they wrote.
+        return error_response(400, "Formuläret har gått ut eller saknar säkerhetstoken, så ingenting har "
+                                   "sparats eller ändrats. Har du skrivit något du vill behålla: gå tillbaka med "
+                                   "webbläsarens Bakåt-knapp och kopiera texten innan du laddar om sidan och "
+                                   "försöker igen (logga in igen om du blir ombedd).")
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):

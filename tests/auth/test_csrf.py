@@ -59,8 +59,8 @@ def test_a_bad_csrf_token_is_refused_and_changes_nothing(shared, endpoint, args,
     assert response.status_code == 400, f"{endpoint} accepted a {kind} CSRF token ({response.status_code})"
     page = response.get_data(as_text=True)
     assert '<html lang="sv">' in page and "Felaktig begäran" in page
-    assert "Formuläret har gått ut eller saknar säkerhetstoken." in page
-    assert "Ingenting har ändrats." in page
+    assert "Formuläret har gått ut eller saknar säkerhetstoken, så ingenting har sparats eller ändrats." in page
+    assert "gå tillbaka med webbläsarens Bakåt-knapp och kopiera texten" in page  # how not to lose what was typed
     assert table_snapshot() == before
     assert client.get("/").status_code == 200  # still logged in
 
