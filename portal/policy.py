@@ -7,7 +7,7 @@ user could do the action to *something* (used for navigation and route guards).
 """
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.errors import PermissionDenied
@@ -130,6 +130,10 @@ def requires(action: str):
             if not user.is_authenticated:
                 if request.path.startswith("/api/"):
                     abort(401)
+                if request.method == "POST":  # logged out (another tab, a timeout) while filling in a form
+                    flash("Du är inte inloggad längre, så det du skickade sparades inte. Har du skrivit något du "
+                          "vill behålla: gå tillbaka med webbläsarens Bakåt-knapp och kopiera det innan du "
+                          "loggar in.", "warning")
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             authorize(user, action)
             return view(*args, **kwargs)

@@ -247,3 +247,19 @@ def test_revisions_cannot_be_changed_after_insert(make_document):
     else:
         raise AssertionError("a revision's body could be changed")
     assert db.session.get(Revision, revision.id).body != "manipulerad"
+
+
+def test_saving_after_being_logged_out_elsewhere_says_nothing_was_saved(client, login_as, make_document):
+    """Logged out in another tab while writing: the form's token is still good, the session's user is gone."""
+    document = make_document()
+    login_as("editor")
+    data = edit_data(document, document.current_revision, body="Text som inte får försvinna.\n")
+    client.post("/logga-ut")
+    response = client.post("/handbok/orosanmalan/redigera", data=data)
+    assert response.status_code == 302 and "/logga-in" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Du är inte inloggad längre, så det du skickade sparades inte." in page
+    assert [r.number for r in _revisions(document)] == [1]
+    # A plain visit to a page that needs a login gets no such warning.
+    page = client.get(client.get("/handbok/orosanmalan/redigera").headers["Location"]).get_data(as_text=True)
+    assert "sparades inte" not in page
