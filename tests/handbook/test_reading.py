@@ -128,3 +128,12 @@ def test_anonymous_visitor_is_sent_to_login(client, make_document):
     response = client.get("/handbok/orosanmalan")
     assert response.status_code == 302
     assert response.headers["Location"] == "/logga-in?next=/handbok/orosanmalan"
+
+
+def test_history_counts_its_versions_in_swedish(client, login_as, make_document, system):
+    document = make_document()
+    login_as("reader")
+    assert "<caption>1 version, nyast först</caption>" in client.get("/handbok/orosanmalan/historik").get_data(as_text=True)
+    services.save_and_publish(system, document, base_number=1, title=document.title, body="Ny.\n",
+                              meta=document.current_revision.meta, note="Ny", substantial=False)
+    assert "<caption>2 versioner, nyast först</caption>" in client.get("/handbok/orosanmalan/historik").get_data(as_text=True)
