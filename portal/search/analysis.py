@@ -181,6 +181,15 @@ def normalize_word(word: str, *, folded: bool = False) -> str:
     return word_keys(word, folded=folded)[0]
 
 
+def same_stem(first: str, second: str) -> bool:
+    """Whether two words differ only in their ending: "orosanmälning" and "orosanmälningar".
+
+    The plain Snowball stem, not the lexicon's base form: the lexicon knows the handbook's words,
+    and a word it does not know must still be recognised as an inflection of one it does.
+    """
+    return _snowball(fold(first)) == _snowball(fold(second))
+
+
 def split_compound(word: str, *, folded: bool = False) -> list[str]:
     """The parts of a compound as written ("oros", "anmälan"), or the word alone if it is not one."""
     word = fold(word) if folded else word.lower()

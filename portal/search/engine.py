@@ -38,7 +38,7 @@ from whoosh.support.levenshtein import distance
 from .arrays import ArrayIndex, ArrayView
 from .analysis import (
     ANALYSIS_VERSION, WORD_PATTERN, folded_analyzer, fold, normalize_word, pair_analyzer, pair_key,
-    prefix_analyzer, spelling_analyzer, weighted_analyzer, weighted_text,
+    prefix_analyzer, same_stem, spelling_analyzer, weighted_analyzer, weighted_text,
 )
 from .querying import ParsedQuery, Unit, parse_query
 from .snippets import TermMatcher, highlight, snippet
@@ -621,20 +621,22 @@ class _QueryBuilder:
         for match in matches:
             queries.extend(self.word(w) for w in run[position:match.start])
             span = run[match.start:match.stop]
-            own = And([self.word(w) for w in span]) if len(span) > 1 else self.word(span[0])
+            # A synonym's member is vocabulary the editors chose, not a typo: never corrected.
+            own = (And([self.word(w, fuzzy=False) for w in span]) if len(span) > 1
+                   else self.word(span[0], fuzzy=False))
             queries.append(self._expanded(own, span, match.group))
             position = match.stop
         queries.extend(self.word(w) for w in run[position:])
         return queries
 
     def _unit(self, unit: Unit) -> Query:
-        own = self.phrase(unit.words)
         if self.synonyms:
             whole = [m for m in self.synonyms.find(unit.words)
                      if (m.start, m.stop) == (0, len(unit.words))]
             if whole:
+                own = self.phrase(unit.words, fuzzy=False)
                 return self._expanded(own, unit.words, whole[0].group)
-        return own
+        return self.phrase(unit.words)
 
     def required(self, parsed: ParsedQuery) -> list[Query]:
         """One query per group; all of them must match."""
@@ -673,6 +675,17 @@ def _facet_counts(masks: dict[str, dict[str, np.ndarray]], base: np.ndarray,
         found = ((value, int(np.count_nonzero(scope & docs))) for value, docs in masks[facet].items())
         counts[facet] = tuple(sorted(((v, n) for v, n in found if n), key=lambda item: (-item[1], item[0])))
     return counts
+
+
+def _suggestion(text: str, corrections: dict[str, str]) -> str | None:
+    """The query with its misspelt words corrected, for "Menade du …?"; None when it would not help.
+
+    A correction that only changes a word's ending ("orosanmälning" -> "orosanmälningar") is how
+    the index happens to spell the same word: the hits already show it, and offering it reads as
+    if the user had made a mistake. Only a different spelling of the stem is worth a suggestion.
+    """
+    helpful = {wrong: right for wrong, right in corrections.items() if not same_stem(wrong, right)}
+    return _corrected(text, helpful) if helpful else None
 
 
 def _corrected(text: str, corrections: dict[str, str]) -> str:
@@ -756,7 +769,7 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
         facets = _facet_counts(masks, base, filters)
         total = int(np.count_nonzero(allowed_all)) + int(np.count_nonzero(allowed_partial))
 
-    suggestion = _corrected(parsed.text, builder.corrections) if builder.corrections else None
+    suggestion = _suggestion(parsed.text, builder.corrections)
     result = SearchResult(parsed.text, hits, total, page, per_page, facets, suggestion,
                           tuple(messages), parsed.adjusted)
     ix.remember_result(key, result)

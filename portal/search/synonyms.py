@@ -15,7 +15,7 @@ DEFAULT_SYNONYMS = """\
 SIP = samordnad individuell plan
 BUS = barn och unga i behov av särskilt stöd
 SAMS = obruten skolgång för placerade barn och unga
-LVU = lagen med särskilda bestämmelser om vård av unga
+LVU = lagen med särskilda bestämmelser om vård av unga = tvångsvård = tvångsomhändertagande
 SoL = socialtjänstlagen
 OSL = offentlighets- och sekretesslagen
 SkolL = skollagen
@@ -24,7 +24,7 @@ FB = föräldrabalken
 LSS = lagen om stöd och service till vissa funktionshindrade
 HVB = hem för vård eller boende
 BBIC = barns behov i centrum
-BUP = barn- och ungdomspsykiatri
+BUP = barn- och ungdomspsykiatri = barnpsykiatri
 EHT = elevhälsoteam = elevhälsa
 APT = arbetsplatsträff
 IVO = Inspektionen för vård och omsorg
@@ -34,11 +34,14 @@ SiS = Statens institutionsstyrelse
 DOS-lagen = lagen om tillgänglighet till digital offentlig service
 JO = Justitieombudsmannen
 SOS = SOS Alarm
+NPF = neuropsykiatrisk funktionsnedsättning
 # Vardagsord och facktermer
+socialtjänsten = socialen = soc
 hemmasittare = problematisk skolfrånvaro = problematisk frånvaro
+skolk = ogiltig frånvaro
 orosanmälan = anmälan om oro = anmälan till socialtjänsten
 anmälningsskyldighet = anmälningsplikt
-socialjour = sociala jouren = jourhavande socialsekreterare
+socialjour = sociala jouren = jourhavande socialsekreterare = socjouren
 familjehem = fosterhem
 vårdnadshavare = förälder
 övergång = skolbyte = byte av skola

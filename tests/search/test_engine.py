@@ -70,6 +70,33 @@ def test_a_correctly_spelled_query_gets_no_suggestion(corpus_index):
     assert engine.search(corpus_index, "orosanmälan", synonyms=synonym_set()).suggestion is None
 
 
+def test_a_correction_that_only_changes_the_ending_is_not_offered(fresh_index):
+    engine.upsert(fresh_index, [doc("statistik", "Statistik", "section", "social", [],
+                                    "Antalet orosanmälningar från skolan ökar varje år.")])
+    result = engine.search(fresh_index, "orosanmälning", synonyms=None)
+    assert [hit.slug for hit in result.hits] == ["statistik"]
+    assert result.suggestion is None
+
+
+def test_a_different_spelling_of_the_stem_is_offered(fresh_index):
+    engine.upsert(fresh_index, [doc("statistik", "Statistik", "section", "social", [],
+                                    "Antalet orosanmälningar från skolan ökar varje år.")])
+    result = engine.search(fresh_index, "orosanmälnigar", synonyms=None)
+    assert [hit.slug for hit in result.hits] == ["statistik"]
+    assert result.suggestion == "orosanmälningar"
+
+
+def test_a_synonym_is_not_corrected_into_another_word(fresh_index):
+    """"skolk" is one letter from "skola", but the synonym list knows it: no "Menade du skola?"."""
+    engine.upsert(fresh_index, [
+        doc("skolan", "Skolan", "section", "bildning", [], "Skolan och förskolan samarbetar."),
+        doc("franvaro", "Frånvaro", "routine", "bildning", [], "Ogiltig frånvaro anmäls samma dag."),
+    ])
+    result = engine.search(fresh_index, "skolk", synonyms=synonym_set())
+    assert [hit.slug for hit in result.hits] == ["franvaro"]
+    assert result.suggestion is None
+
+
 def test_quoted_phrases_match_words_in_order(find):
     assert find('"fyra månader"') == ["efter-orosanmalan"]
     assert find('"månader fyra"') == []
