@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .analysis import words
+from .analysis import WORD_PATTERN, words
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 12
@@ -19,7 +19,7 @@ FIELD_PREFIX = re.compile(
 )
 # Quotes, parentheses, or a run of anything else that is not white space.
 CHUNK = re.compile(r'["“”„]|[()]|[^\s"“”„()]+')
-HAS_WORD = re.compile(r"[^\W_]")
+WORD = re.compile(WORD_PATTERN)
 
 EMPTY = "Skriv ett eller flera sökord."
 TRUNCATED = f"Sökfrågan var för lång och har kortats till {MAX_QUERY_CHARS} tecken."
@@ -32,6 +32,8 @@ FIELDS = "Sökning i enskilda fält (som ”title:”) stöds inte; orden sökte
 UNSUPPORTED = "Tecken som inte går att söka på (till exempel emoji eller styrtecken) har tagits bort."
 STOP_WORDS_ONLY = ("Sökningen innehöll bara vanliga småord som ”och” och ”för”. "
                    "Lägg till ett ord som beskriver det du letar efter.")
+NOTHING_SEARCHABLE = ("Sökningen innehöll inga ord att söka på, bara enstaka bokstäver eller tecken. "
+                      "Skriv ett ord som beskriver det du letar efter.")
 ONLY_EXCLUDED = "Skriv minst ett ord att söka efter, inte bara ord att utesluta."
 LONG_WORD = f"Ord längre än {MAX_WORD_CHARS} tecken har ignorerats."
 MODIFIERS = ("Tecknen ~ och ^ behövs inte och har ignorerats: sökningen rättar stavfel och rangordnar "
@@ -98,7 +100,7 @@ def _clean(raw: str, parsed: ParsedQuery) -> str:
         text = cut.rsplit(" ", 1)[0] if " " in cut else cut
         parsed.notice(TRUNCATED)
     if FIELD_PREFIX.search(text):
-        text = FIELD_PREFIX.sub(" ", text)
+        text = " ".join(FIELD_PREFIX.sub(" ", text).split())  # "title:sip" is shown as "sip"
         parsed.notice(FIELDS)
     return text
 
@@ -173,7 +175,11 @@ def parse_query(raw: str | None) -> ParsedQuery:
     parsed.text = _clean(raw, parsed)
     chunks = _chunks(parsed.text, parsed)
 
-    had_words = any(c.kind != "op" and HAS_WORD.search(c.text) for c in chunks)
+    # A word of two letters or more that search left out can only be a stop word ("och", "för");
+    # single letters ("a", the "x" of "x%") and punctuation are left out too, but calling them
+    # common words misleads.
+    had_stop_words = any(c.kind != "op" and any(len(w) > 1 for w in WORD.findall(c.text)) for c in chunks)
+    had_text = any(c.kind != "op" and c.text.strip() for c in chunks)
     word_budget = MAX_QUERY_WORDS
     join_next = False
     negate_next = False
@@ -209,8 +215,10 @@ def parse_query(raw: str | None) -> ParsedQuery:
     if not parsed.groups:
         if parsed.excluded:
             parsed.notice(ONLY_EXCLUDED)
-        elif had_words and LONG_WORD not in parsed.notices:
+        elif had_stop_words and LONG_WORD not in parsed.notices:
             parsed.notice(STOP_WORDS_ONLY)
+        elif had_text and LONG_WORD not in parsed.notices:
+            parsed.notice(NOTHING_SEARCHABLE)
         else:
             parsed.notice(EMPTY, adjusted=bool(parsed.text))
     return parsed

@@ -185,3 +185,10 @@ def test_a_missing_csrf_token_changes_nothing(client, login_as):
     response = client.post("/sok/synonymer", data={"text": "a = b"}, csrf=False)
     assert response.status_code == 400
     assert table_snapshot() == before
+
+
+def test_the_heading_shows_the_query_without_the_removed_field_name(client, login_as, handbook):
+    login_as("reader")
+    html = client.get("/sok?q=title:sip").get_data(as_text=True)
+    assert re.search(r"träff(ar)? för ”sip”</h2>", html)
+    assert "<title>Sök: sip" in html
