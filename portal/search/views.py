@@ -20,8 +20,15 @@ MAX_FILTER_CHARS = 200
 
 
 def _page_arg() -> int:
-    value = request.args.get("sida", "1")
-    return int(value) if value.isdigit() and 0 < len(value) <= 4 and 0 < int(value) <= MAX_PAGE else 1
+    """The page asked for: 1 unless a positive number; anything above MAX_PAGE is MAX_PAGE + 1.
+
+    However many digits a page past the end has, the view sends it to the last page, as it does
+    a page just past the end.
+    """
+    value = request.args.get("sida", "1").lstrip("0")
+    if not value or not value.isascii() or not value.isdigit():
+        return 1
+    return MAX_PAGE + 1 if len(value) > len(str(MAX_PAGE)) else min(int(value), MAX_PAGE + 1)
 
 
 def _filter_arg(name: str) -> str | None:
@@ -35,11 +42,12 @@ def results():
     q = request.args.get("q", "")
     filters = {"kind": _filter_arg("typ"), "department": _filter_arg("forvaltning"),
                "tag": _filter_arg("nyckelord")}
-    page = _page_arg()
+    asked = _page_arg()
+    page = min(asked, MAX_PAGE)
     outcome = services.run_search(q, page=page, per_page=PER_PAGE, **filters)
     result = outcome.result
-    if result is not None and page > result.pages and result.total:
-        return redirect(url_for("search.results", **_args(q, filters), sida=result.pages))
+    if result is not None and result.total and asked > min(result.pages, MAX_PAGE):
+        return redirect(url_for("search.results", **_args(q, filters), sida=min(result.pages, MAX_PAGE)))
     empty = result is not None and not result.hits and bool(result.query)
     return render_template(
         "search/results.html", q=q, filters=filters, outcome=outcome, result=result, kinds=KINDS,
