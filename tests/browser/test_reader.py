@@ -4,7 +4,7 @@ import subprocess
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import CHROMIUM, focus_is_visible, log_in, tab_to
+from tests.browser.helpers import CHROMIUM, DESKTOP, PHONE, focus_is_visible, log_in, tab_to
 
 
 def test_start_page_reaches_orosanmalan_in_one_click(page, live_server, login):
@@ -115,3 +115,26 @@ def test_phone_width_has_no_sideways_scrolling(page, live_server, login):
 def test_the_browser_is_debians_chromium(browser):
     printed = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=30).stdout
     assert browser.version and browser.version in printed
+
+
+def test_on_a_phone_the_first_hit_is_on_the_first_screen(page, live_server, login):
+    login("reader")
+    page.set_viewport_size(PHONE)
+    page.goto(live_server("/sok?q=sip"))
+    first = page.locator("ol#sokresultat > li").first.get_by_role("link").first
+    expect(first).to_have_attribute("href", "/handbok/sip")
+    box = first.bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"], f"the first hit ends {box['y'] + box['height']}px down"
+    # The filters follow the hits, and a link at the top leads to them.
+    page.get_by_role("link", name="Avgränsa träffarna").click()
+    expect(page.get_by_role("heading", name="Avgränsa", exact=True)).to_be_in_viewport()
+
+
+def test_on_a_wide_screen_the_filters_stay_left_of_the_hits(page, live_server, login):
+    login("reader")
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server("/sok?q=sip"))
+    filters = page.locator(".search-filters").bounding_box()
+    hits = page.locator(".search-hits").bounding_box()
+    assert filters["x"] + filters["width"] <= hits["x"] and abs(filters["y"] - hits["y"]) < 5
+    expect(page.get_by_role("link", name="Avgränsa träffarna")).to_be_hidden()

@@ -199,3 +199,11 @@ def test_the_heading_shows_the_query_without_the_removed_field_name(client, logi
     html = client.get("/sok?q=title:sip").get_data(as_text=True)
     assert re.search(r"träff(ar)? för ”sip”</h2>", html)
     assert "<title>Sök: sip" in html
+
+
+def test_results_come_before_the_filters_in_the_page(client, login_as, handbook):
+    """So that on a phone, with one column, the first hit is on the first screen."""
+    login_as("reader")
+    html = client.get("/sok?q=barn").get_data(as_text=True)
+    assert 0 < html.index('id="sokresultat"') < html.index('class="search-filters"')
+    assert '<a href="#filter-rubrik">Avgränsa träffarna</a>' in html
