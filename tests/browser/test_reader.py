@@ -58,6 +58,20 @@ def test_title_suggestions_while_typing_can_be_chosen_with_the_keyboard(page, li
     expect(page).to_have_url(live_server("/handbok/sip"))
 
 
+def test_escape_closes_the_suggestions_first_and_keeps_the_typed_text(page, live_server, login):
+    login("reader")
+    page.goto(live_server("/"))
+    box = page.get_by_role("combobox", name="Sök i handboken")
+    box.press_sequentially("samord", delay=30)
+    listbox = page.get_by_role("listbox", name="Förslag")
+    expect(listbox.get_by_role("option").first).to_be_visible()
+    box.press("Escape")
+    expect(listbox).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).to_have_value("samord")
+    box.press("Escape")  # with the list closed, the search box's own Escape clears it as usual
+    expect(box).to_have_value("")
+
 def test_keyboard_only_from_skip_link_to_the_routine(page, live_server, login):
     login("reader")
     page.goto(live_server("/"))

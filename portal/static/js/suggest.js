@@ -63,7 +63,12 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "ArrowDown" && items.length) { event.preventDefault(); mark((active + 1) % items.length); }
     else if (event.key === "ArrowUp" && items.length) { event.preventDefault(); mark(active <= 0 ? items.length - 1 : active - 1); }
-    else if (event.key === "Escape") { close(); }
+    else if (event.key === "Escape") {
+      // ARIA combobox: the first Escape only closes the list. Without preventDefault a type=search
+      // box would also clear the typed text; a second Escape, with the list closed, may clear it.
+      if (!list.hidden) { event.preventDefault(); }
+      clearTimeout(timer); latest++; close();  // a suggestion still on its way must not reopen it
+    }
     else if (event.key === "Enter" && active >= 0) { event.preventDefault(); window.location.href = items[active].href; }
   });
   input.addEventListener("blur", function () { setTimeout(close, 150); });
