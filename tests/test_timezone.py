@@ -93,11 +93,11 @@ def test_exports_give_the_local_confirmation_day(client, login_as, make_user, lo
         raw = client.get(f"/inforande/export.csv{query}").get_data().decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
         row = dict(zip(rows[0], next(r for r in rows[1:] if "Ekbackens skola" in r)))
-        assert row["Bekräftad datum"] == "2026-03-02", query
+        assert row["Bekräftad den"] == "2026-03-02", query
         sheet = load_workbook(io.BytesIO(client.get(f"/inforande/export.xlsx{query}").get_data())).active
         values = list(sheet.iter_rows(values_only=True))
-        column = values[0].index("Bekräftad datum")
-        assert [r[column] for r in values[1:] if r[4] == "Ekbackens skola"] == ["2026-03-02"], query
+        column = values[0].index("Bekräftad den")
+        assert [r[column] for r in values[1:] if r[4] == "Ekbackens skola"] == [datetime(2026, 3, 2)], query
 
 
 def test_evidence_at_a_date_ends_the_day_at_local_midnight(client, login_as, make_user, login, routine,

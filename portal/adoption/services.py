@@ -73,6 +73,24 @@ class ChecklistItem:
     updated_by: str = ""
     updated_at: datetime | None = None
 
+    @property
+    def stamp(self) -> str:
+        """What a form for the item was based on: its last change ("" while untouched)."""
+        return item_stamp(self.updated_at)
+
+
+def item_stamp(updated_at: datetime | None) -> str:
+    return updated_at.isoformat(timespec="microseconds") if updated_at else ""
+
+
+def count_items(n: int) -> str:
+    return f"{n} punkt" if n == 1 else f"{n} punkter"
+
+
+def undone_text(n: int) -> str:
+    """"1 punkt är inte klar", "2 punkter är inte klara"."""
+    return f"{count_items(n)} är inte {'klar' if n == 1 else 'klara'}"
+
 
 @dataclass
 class UnitStatus:
@@ -113,6 +131,25 @@ class UnitStatus:
     @property
     def badge(self) -> str:
         return STATUSES[self.status][1]
+
+    @property
+    def undone_text(self) -> str:
+        return undone_text(self.total - self.done)
+
+    @property
+    def unticked_since_confirmation(self) -> int:
+        """How many fewer items are done now than when the still valid confirmation was given.
+
+        The confirmation keeps what was true then (README, Införande); this is what the pages warn of.
+        """
+        if self.confirmation is None or self.stale:
+            return 0
+        return max(0, self.confirmation.items_done - self.done)
+
+    @property
+    def unticked_text(self) -> str:
+        n = self.unticked_since_confirmation
+        return f"{count_items(n)} {'urbockad' if n == 1 else 'urbockade'} efter bekräftelsen"
 
     @property
     def confirmed_current(self) -> bool:
@@ -290,8 +327,14 @@ def _adoption_for(document: Document, unit: Unit) -> Adoption:
     return adoption
 
 
+def normalize_newlines(text: str | None) -> str | None:
+    """A browser sends a textarea's line breaks as CRLF but counts each as one character for
+    maxlength: stored and counted as one "\n", the limit means what the browser showed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 def _clean_text(text: str, limit: int, what: str, field_name: str) -> str:
-    text = (text or "").replace("\r\n", "\n").strip()
+    text = normalize_newlines(text or "").strip()
     if len(text) > limit:
         raise ValidationError(f"{what} får vara högst {limit} tecken.", field=field_name)
     if any(ord(c) < 32 and c not in "\n\t" for c in text):
@@ -310,8 +353,18 @@ def _retrying(operation):
                 raise
 
 
+def _when(value: datetime) -> str:
+    return clock.local(value).strftime("%Y-%m-%d %H:%M")
+
+
 def set_item(actor, document: Document, unit: Unit, *, revision_number: int, index: int, done: bool,
-             comment: str) -> ChecklistItem:
+             comment: str, based_on: str | None = None) -> ChecklistItem:
+    """Tick or untick an item and set its comment.
+
+    `based_on` is the item's stamp (ChecklistItem.stamp) the form was rendered with; when the item
+    has changed since, the save is refused instead of undoing the other person's work. None skips
+    the check (callers without a form, such as the demo data).
+    """
     authorize(actor, "adoption.act", unit)
     current = _check_current(document, unit, revision_number)
     items = checklist(current)
@@ -329,6 +382,13 @@ def set_item(actor, document: Document, unit: Unit, *, revision_number: int, ind
         if progress is not None and progress.done == done and progress.comment == comment:
             db.session.commit()
             return  # a double submit changes nothing
+        if based_on is not None and progress is not None and based_on != item_stamp(progress.updated_at):
+            saved = (f"markerade den som {'klar' if progress.done else 'inte klar'} "
+                     + (f"med kommentaren ”{progress.comment}”" if progress.comment else "utan kommentar"))
+            raise EditConflict(
+                f"Någon annan har ändrat punkten ”{text}” sedan du öppnade sidan: {progress.updated_by_label} "
+                f"{saved} ({_when(progress.updated_at)}). Ingenting sparades. Det du skrev finns kvar i "
+                "formuläret – spara igen om det ska gälla i stället.", stamp=item_stamp(progress.updated_at))
         was_done = progress.done if progress is not None else False
         old_comment = progress.comment if progress is not None else ""
         values = {"done": done, "comment": comment, "revision_number": current.number,
@@ -350,8 +410,25 @@ def set_item(actor, document: Document, unit: Unit, *, revision_number: int, ind
                          f"”{text}”: kommentar ”{old_comment or '–'}” → ”{comment or '–'}”", target_label=adoption.label)
         db.session.commit()
 
-    _retrying(write)
+    try:
+        _retrying(write)
+    except EditConflict:
+        db.session.rollback()  # release the adoption's lock; nothing was written
+        raise
     return unit_status(document, unit).items[index]
+
+
+def current_index(document: Document, revision_number: int, index: int) -> int | None:
+    """Where item `index` of version `revision_number` stands in the current checklist (by its
+    text, as progress follows it), or None when that item is not in it."""
+    revision = db.session.scalar(select(Revision).where(Revision.document_id == document.id,
+                                                        Revision.number == revision_number))
+    old = checklist(revision) if revision is not None else []
+    if not 0 <= index < len(old):
+        return None
+    keys = [item_key(text) for text in checklist(document.current_revision)]
+    key = item_key(old[index])
+    return keys.index(key) if key in keys else None
 
 
 def _confirmation_of(adoption_id: int, revision_number: int) -> Confirmation | None:
@@ -368,16 +445,24 @@ def confirm(actor, document: Document, unit: Unit, *, revision_number: int, reas
     def write():
         adoption = _adoption_for(document, unit)
         existing = _confirmation_of(adoption.id, current.number)
-        if existing is not None:
+        if existing is not None and existing.reason == reason:
             db.session.commit()
             return existing  # a double submit changes nothing
+        if existing is not None:  # another tab or person was first, with other words: say so
+            raise EditConflict(
+                f"Rutinen är redan bekräftad för version {current.number}: {_who(existing)} bekräftade den "
+                f"{_when(existing.confirmed_at)} "
+                + (f"med motiveringen ”{existing.reason}”." if existing.reason else "utan motivering.")
+                + " Din bekräftelse sparades inte; det du skrev finns kvar nedan.")
         # Progress read under the adoption's lock, so the stored counts are those confirmed.
         db.session.expire(adoption, ["items", "confirmations"])
         status = unit_status(document, unit)
         if status.done < status.total and len(reason) < MIN_REASON_CHARS:
+            left = status.total - status.done
             raise ValidationError(
-                f"{status.total - status.done} av {status.total} punkter är inte klara. Bocka av dem, eller "
-                f"skriv varför rutinen ändå är införd (minst {MIN_REASON_CHARS} tecken).", field="reason")
+                f"{left} av {status.total} punkter är inte {'klar' if left == 1 else 'klara'}. Bocka av "
+                f"{'den' if left == 1 else 'dem'}, eller skriv varför rutinen ändå är införd "
+                f"(minst {MIN_REASON_CHARS} tecken).", field="reason")
         confirmation = Confirmation(
             adoption=adoption, revision_id=current.id, revision_number=current.number,
             confirmed_by_id=getattr(actor, "id", None), confirmed_by_label=getattr(actor, "email", str(actor)),
@@ -394,7 +479,7 @@ def confirm(actor, document: Document, unit: Unit, *, revision_number: int, reas
     # returns the twin's confirmation.
     try:
         return _retrying(write)
-    except ValidationError:
+    except (ValidationError, EditConflict):
         db.session.rollback()  # release the adoption's lock; nothing was written
         raise
 
@@ -531,13 +616,31 @@ def _units_active_at(end: datetime) -> list[Unit]:
     return [u for u in units if active.get(u.id, True)]  # active from creation until a change
 
 
+FUTURE_DAY_MESSAGE = "Läget kan bara visas för i dag eller ett tidigare datum – ange ett datum som inte är efter {today}."
+
+
+def future_day_message(day: date) -> str | None:
+    """Evidence tells how things were: a day after today (where the portal's people are) has no
+    state yet, and showing today's state under its date would mislead an inspection."""
+    today = clock.today()
+    return FUTURE_DAY_MESSAGE.format(today=today.isoformat()) if day > today else None
+
+
+def check_evidence_day(day: date) -> date:
+    check_date(day, field="datum")
+    message = future_day_message(day)
+    if message:
+        raise ValidationError(message, field="datum")
+    return day
+
+
 def evidence_at(user, document: Document, day: date, units_then: list[Unit] | None = None) -> Evidence:
     """Which version was in force at the end of `day`, and which units had confirmed which version.
 
     As things were then: the units of the departments the version in force named in "gäller för",
     among the units that existed and were active that day (`units_then`, for many routines at once).
     """
-    check_date(day, field="datum")
+    check_evidence_day(day)
     end = clock.day_start(day + timedelta(days=1))  # the end of the day where the units are
     published = list(db.session.scalars(
         select(Revision).where(Revision.document_id == document.id, Revision.published_at.is_not(None),
@@ -567,21 +670,27 @@ def evidence_at(user, document: Document, day: date, units_then: list[Unit] | No
 # --- Exports --------------------------------------------------------------------------------------
 
 EXPORT_HEADER = ["Rutin", "Adress", "Gällande version", "Förvaltning", "Enhet", "Status", "Bekräftad version",
-                 "Bekräftad datum", "Bekräftad av", "Punkter klara", "Punkter totalt", "Införas senast",
+                 "Bekräftad den", "Bekräftad av", "Punkter klara vid bekräftelsen",
+                 "Punkter totalt vid bekräftelsen", "Punkter klara", "Punkter totalt", "Införas senast",
                  "Motivering"]
+DATE_COLUMNS = {"Bekräftad den", "Införas senast"}
 
 
 def export_rows(user, day: date | None = None) -> list[list]:
-    """One row per routine × unit the user may follow up; at a date when `day` is given."""
+    """One row per routine × unit the user may follow up; at a date when `day` is given.
+
+    Values keep their types (text, numbers, dates, None for empty); each file format writes them.
+    "Punkter klara" is the checklist now, so it is empty at a date: only the counts stored with the
+    confirmation are known for then.
+    """
     rows = []
     if day is None:
         for s in sorted(visible_statuses(user), key=lambda s: (s.document.title, s.unit.department.name, s.unit.name)):
             c = s.confirmation
             rows.append([s.document.title, s.document.slug, s.revision.number, s.unit.department.name, s.unit.name,
-                         s.label, c.revision_number if c else "", _local_day(c),
-                         _who(c), s.done, s.total, s.deadline.isoformat() if s.deadline else "",
-                         c.reason if c else ""])
+                         s.label, *_confirmation_cells(c), s.done, s.total, s.deadline, c.reason if c else None])
         return rows
+    check_evidence_day(day)
     end = clock.day_start(day + timedelta(days=1))
     units_then = _units_active_at(end)
     for document in routines_at(end):
@@ -589,16 +698,16 @@ def export_rows(user, day: date | None = None) -> list[list]:
         deadline = deadline_of(document)
         for row in evidence.rows:
             c = row.confirmation
-            rows.append([document.title, document.slug, evidence.revision.number if evidence.revision else "",
-                         row.unit.department.name, row.unit.name, row.label, c.revision_number if c else "",
-                         _local_day(c), _who(c),
-                         c.items_done if c else "", c.items_total if c else "",
-                         deadline.isoformat() if deadline else "", c.reason if c else ""])
+            rows.append([document.title, document.slug, evidence.revision.number if evidence.revision else None,
+                         row.unit.department.name, row.unit.name, row.label, *_confirmation_cells(c),
+                         None, None, deadline, c.reason if c else None])
     return rows
 
 
-def _local_day(confirmation) -> str:
-    return clock.local(confirmation.confirmed_at).date().isoformat() if confirmation else ""
+def _confirmation_cells(c: Confirmation | None) -> list:
+    if c is None:
+        return [None] * 5
+    return [c.revision_number, clock.local(c.confirmed_at).date(), _who(c), c.items_done, c.items_total]
 
 
 def _who(confirmation) -> str:
@@ -608,12 +717,28 @@ def _who(confirmation) -> str:
     return f"{user.name} ({user.email})" if user else confirmation.confirmed_by_label
 
 
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets
+# (OWASP "CSV injection"); reasons, comments and names are typed by users.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """One export value as CSV text; text that a spreadsheet would run gets OWASP's leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export_csv(user, day: date | None = None) -> bytes:
     buffer = io.StringIO()
     # Semicolons and a BOM: what Swedish Excel opens correctly with å, ä, ö.
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(EXPORT_HEADER)
-    writer.writerows(export_rows(user, day))
+    writer.writerows([_csv_cell(value) for value in row] for row in export_rows(user, day))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -627,10 +752,17 @@ def export_xlsx(user, day: date | None = None) -> bytes:
     sheet.append(EXPORT_HEADER)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    dates = {i for i, name in enumerate(EXPORT_HEADER) if name in DATE_COLUMNS}
     for row in export_rows(user, day):
         sheet.append(row)
+        for i, cell in enumerate(sheet[sheet.max_row]):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: openpyxl would store "=…" as a formula
+            elif i in dates and cell.value is not None:
+                cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLM", (40, 24, 10, 30, 34, 24, 10, 14, 34, 10, 10, 14, 40)):
+    widths = (40, 24, 10, 30, 34, 24, 10, 14, 34, 12, 12, 10, 10, 14, 40)
+    for column, width in zip("ABCDEFGHIJKLMNO", widths):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)

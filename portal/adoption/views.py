@@ -7,6 +7,7 @@ from portal import clock
 from portal.adoption import services
 from portal.adoption.forms import ConfirmForm, DateForm, DeadlineForm, ItemForm
 from portal.errors import EditConflict, PermissionDenied, ValidationError
+from portal.extensions import csrf
 from portal.forms import apply_error
 from portal.handbook import services as handbook
 from portal.policy import authorize, can, requires
@@ -22,16 +23,32 @@ def _selected_unit(units):
     return next((u for u in units if u.id == wanted), units[0] if units else None)
 
 
-def _render_my_unit(units, unit, *, status=200, message=None, forms=None):
+def _render_my_unit(units, unit, *, status=200, message=None, forms=None, typed=None):
+    """The unit head's page. `forms` are submitted forms shown as they came (with their errors);
+    `typed` is what a refused save held, put into forms based on the current state (409)."""
     rows = services.my_unit_overview(unit) if unit else []
-    forms = forms or {}
+    forms, typed = forms or {}, typed or {}
     for row in rows:
         key = row.document.id
-        row.confirm_form = forms.get(("confirm", key)) or ConfirmForm(revision=row.revision.number, formdata=None)
+        row.confirm_form = forms.get(("confirm", key)) or ConfirmForm(
+            revision=row.revision.number, formdata=None, **typed.get(("confirm", key), {}))
         row.item_forms = [forms.get(("item", key, item.index)) or
-                          ItemForm(revision=row.revision.number, done=item.done, comment=item.comment, formdata=None)
+                          ItemForm(formdata=None, **{"revision": row.revision.number, "based_on": item.stamp,
+                                                     "done": item.done, "comment": item.comment,
+                                                     **typed.get(("item", key, item.index), {})})
                           for item in row.items]
     return render_template("adoption/my_unit.html", units=units, unit=unit, rows=rows, message=message), status
+
+
+def _refused(what: str, form) -> str:
+    """The message above the page when a form did not validate: where to look, and that the typed
+    text is still there (reloading the page would throw it away)."""
+    if form.csrf_token.errors:
+        return (f"{what} kunde inte sparas eftersom formuläret hade gått ut. Ingenting har ändrats. "
+                "Det du skrev finns kvar nedan – spara igen.")
+    if form.revision.errors:
+        return f"{what} kunde inte sparas: " + " ".join(form.revision.errors)
+    return f"{what} kunde inte sparas. Rätta det som står vid fältet nedan – det du skrev finns kvar."
 
 
 @bp.route("/min-enhet")
@@ -51,7 +68,11 @@ def _back(unit, document):
     return redirect(url_for("adoption.my_unit", enhet=unit.id, _anchor=f"rutin-{document.slug}"))
 
 
+# These forms check their CSRF token themselves (Form's default) instead of app-wide before the
+# view runs, so that a token that expired while the unit head was writing gives the page back with
+# the text still in it, not an error page.
 @bp.route("/min-enhet/<int:unit_id>/<slug>/punkt/<int:index>", methods=["POST"])
+@csrf.exempt
 @requires("adoption.act")
 def tick(unit_id: int, slug: str, index: int):
     unit, document = _act(unit_id, slug)
@@ -59,22 +80,33 @@ def tick(unit_id: int, slug: str, index: int):
     units = services.acting_units(current_user)
     if not form.validate_on_submit():
         return _render_my_unit(units, unit, status=400, forms={("item", document.id, index): form},
-                               message="Punkten kunde inte sparas: " + " ".join(
-                                   e for errors in form.errors.values() for e in errors))
+                               message=_refused("Punkten", form))
     try:
         item = services.set_item(current_user, document, unit, revision_number=form.revision.data, index=index,
-                                 done=form.done.data, comment=form.comment.data or "")
+                                 done=form.done.data, comment=form.comment.data or "", based_on=form.based_on.data)
     except EditConflict as conflict:
-        return _render_my_unit(units, unit, status=409, message=conflict.message)
+        message, typed = conflict.message, {"done": form.done.data, "comment": form.comment.data or ""}
+        now = services.current_index(document, form.revision.data, index)
+        if now is None:  # the item is gone from the new version: its text can only be shown here
+            if typed["comment"]:
+                message += f" Kommentaren du skrev (sparades inte): ”{typed['comment']}”"
+            return _render_my_unit(units, unit, status=409, message=message)
+        return _render_my_unit(units, unit, status=409, message=message, typed={("item", document.id, now): typed})
     except ValidationError as error:
         apply_error(form, error)
         return _render_my_unit(units, unit, status=400, forms={("item", document.id, index): form},
                                message=error.message)
     flash(f"Sparat: ”{item.text}” är {'klar' if item.done else 'inte klar'}.", "success")
+    unticked = services.unit_status(document, unit).unticked_since_confirmation
+    if not item.done and unticked:
+        flash(f"Obs: ”{document.title}” är bekräftad som införd med fler punkter klara än nu "
+              f"({services.count_items(unticked)} har bockats ur efter bekräftelsen). Bekräftelsen gäller, "
+              "men bocka av punkten igen när den är gjord, eller skriv i punktens kommentar varför.", "warning")
     return _back(unit, document)
 
 
 @bp.route("/min-enhet/<int:unit_id>/<slug>/bekrafta", methods=["POST"])
+@csrf.exempt
 @requires("adoption.act")
 def confirm(unit_id: int, slug: str):
     unit, document = _act(unit_id, slug)
@@ -82,12 +114,13 @@ def confirm(unit_id: int, slug: str):
     units = services.acting_units(current_user)
     if not form.validate_on_submit():
         return _render_my_unit(units, unit, status=400, forms={("confirm", document.id): form},
-                               message="Bekräftelsen kunde inte sparas. Ladda om sidan och försök igen.")
+                               message=_refused("Bekräftelsen", form))
     try:
         confirmation = services.confirm(current_user, document, unit, revision_number=form.revision.data,
                                         reason=form.reason.data or "")
     except EditConflict as conflict:
-        return _render_my_unit(units, unit, status=409, message=conflict.message)
+        return _render_my_unit(units, unit, status=409, message=conflict.message,
+                               typed={("confirm", document.id): {"reason": form.reason.data or ""}})
     except ValidationError as error:
         apply_error(form, error)
         return _render_my_unit(units, unit, status=400, forms={("confirm", document.id): form},
@@ -113,13 +146,17 @@ def unit_routine(unit_id: int, slug: str):
                            history=services.history(document, unit))
 
 
-@bp.route("/inforande")
-@requires("adoption.dashboard")
-def dashboard():
+def _dashboard(date_form=None, status=200, message=None):
     status_filter = FILTERS.get(request.args.get("visa", ""), "")
     return render_template("adoption/dashboard.html", rows=services.matrix(current_user, status_filter),
                            statuses=services.STATUSES, filters=FILTERS, active=request.args.get("visa", ""),
-                           date_form=DateForm(formdata=None))
+                           date_form=date_form or DateForm(formdata=None), message=message), status
+
+
+@bp.route("/inforande")
+@requires("adoption.dashboard")
+def dashboard():
+    return _dashboard()
 
 
 @bp.route("/inforande/rutin/<slug>", methods=["GET", "POST"])
@@ -170,27 +207,33 @@ def unit(unit_id: int):
 
 
 def _export_day():
-    if not request.args.get("datum"):
-        return None
-    form = DateForm(request.args)  # the same spelling and range as the page's date form
+    """The day of an export: None for today's state (no `datum`), or the dashboard to show instead
+    when `datum` is empty or not a day that can be shown (the same form as the per-date page)."""
+    if "datum" not in request.args:
+        return None, None
+    form = DateForm(request.args)
     if not form.validate():
-        raise ValidationError(" ".join(form.datum.errors))
-    return form.datum.data
+        return None, _dashboard(form, 400, "Exporten kunde inte göras: " + " ".join(form.datum.errors))
+    return form.datum.data, None
 
 
 @bp.route("/inforande/export.csv")
 @requires("adoption.dashboard")
 def export_csv():
-    day = _export_day()
+    day, refused = _export_day()
+    if refused:
+        return refused
     name = f"inforande-{(day or clock.today()).isoformat()}.csv"
-    return Response(services.export_csv(current_user, day), mimetype="text/csv; charset=utf-8",
+    return Response(services.export_csv(current_user, day), mimetype="text/csv",  # Flask adds the charset
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/inforande/export.xlsx")
 @requires("adoption.dashboard")
 def export_xlsx():
-    day = _export_day()
+    day, refused = _export_day()
+    if refused:
+        return refused
     name = f"inforande-{(day or clock.today()).isoformat()}.xlsx"
     return Response(services.export_xlsx(current_user, day),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
