@@ -220,3 +220,10 @@ def test_the_forms_on_my_unit_have_unique_ids_and_the_same_field_names(client, l
     assert page.count('name="revision"') == 3 and page.count('name="csrf_token"') >= 3
     assert page.count('name="based_on"') == 2
     assert db.session.scalar(select(func.count()).select_from(ItemProgress)) == 0
+
+
+def test_the_checklist_page_loads_its_unsaved_changes_script(client, login_as, routine, organisation):
+    login_as("unit_head")
+    page = client.get("/min-enhet").get_data(as_text=True)
+    assert '<script src="/static/js/checklist.js" defer></script>' in page
+    assert client.get("/static/js/checklist.js").status_code == 200

@@ -87,3 +87,26 @@ def test_my_unit_fits_a_phone(page, live_server, login):
     first = page.locator("table.summary tbody tr").first
     assert first.locator("td[data-label=Status]").evaluate(
         "td => getComputedStyle(td, '::before').content") == '"Status"'
+
+
+def test_saving_one_item_warns_before_dropping_another_items_unsaved_comment(page, live_server, login):
+    login("unit_head")
+    open_unit(page, live_server, "Sjöängsskolan")
+    card = page.get_by_role("region", name=re.compile("^Hedersrelaterat våld"))
+    items = card.locator(".checklist-item")
+    items.nth(1).get_by_label("Kommentar till punkten").fill("Skrivet men inte sparat.")
+    items.nth(0).get_by_role("checkbox").click()  # other tests may have ticked it: a change either way
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    items.nth(0).get_by_role("button", name="Spara punkten").click()
+    expect(items.nth(1).get_by_label("Kommentar till punkten")).to_have_value("Skrivet men inte sparat.")
+    assert dialogs == ["beforeunload"]
+    # Saving the changed form itself is no reason to warn when the others are as they were.
+    items.nth(0).get_by_role("checkbox").click()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
+    items.nth(1).get_by_role("button", name="Spara punkten").click()
+    expect(page.locator(".flash-success")).to_contain_text("Sparat")
+    card = page.get_by_role("region", name=re.compile("^Hedersrelaterat våld"))
+    expect(card.locator(".checklist-item").nth(1).get_by_label("Kommentar till punkten")) \
+        .to_have_value("Skrivet men inte sparat.")
+    assert dialogs == ["beforeunload"]
