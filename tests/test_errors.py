@@ -56,9 +56,20 @@ def test_400_for_a_form_without_csrf_token(client, login_as):
 
 
 def test_400_for_a_bad_parameter_explained_by_the_service(client, login_as):
+    from portal.handbook.services import MAX_BODY_CHARS
+
+    login_as("editor")
+    page = _assert_swedish_page(client.post("/handbok/forhandsgranska", data={"body": "x" * (MAX_BODY_CHARS + 1)}),
+                                400, "Felaktig begäran")
+    assert "Texten är för lång för förhandsgranskning." in page
+
+
+def test_a_bad_export_date_shows_the_dashboard_with_the_message(client, login_as):
     login_as("unit_head")
-    page = _assert_swedish_page(client.get("/inforande/export.csv?datum=igår"), 400, "Felaktig begäran")
-    assert "Ange datumet som ÅÅÅÅ-MM-DD." in page
+    response = client.get("/inforande/export.csv?datum=igår")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "<title>Införande – Samverkansportalen</title>" in page and "Ange datumet som ÅÅÅÅ-MM-DD." in page
 
 
 def test_405_for_a_get_to_a_post_only_address(client, login_as):

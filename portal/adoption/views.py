@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal import clock
 from portal.adoption import services
 from portal.adoption.forms import ConfirmForm, DateForm, DeadlineForm, ItemForm
-from portal.errors import EditConflict, PermissionDenied, ValidationError
+from portal.errors import EditConflict, NotFound, PermissionDenied, ValidationError
 from portal.extensions import csrf
 from portal.forms import apply_error
 from portal.handbook import services as handbook
@@ -16,6 +16,25 @@ bp = Blueprint("adoption", __name__)
 
 FILTERS = {"inaktuella": "stale", "forsenade": "overdue", "pagar": "in_progress", "ej-paborjade": "not_started",
            "inforda": "adopted"}
+
+
+@bp.before_request
+def follow_renamed_routines():
+    """An old address of a renamed routine (a bookmark, a link in an old e-mail) leads to the new one,
+    for a user who may see the document; anyone else gets the view's own answer."""
+    slug = (request.view_args or {}).get("slug")
+    if not slug or request.method not in ("GET", "HEAD") or not current_user.is_authenticated:
+        return None
+    try:
+        document, moved = handbook.find_document(slug)
+    except NotFound:
+        return None
+    if not moved or not handbook.visible_to(current_user, document):
+        return None
+    parts = request.path.split("/")
+    parts[parts.index(slug)] = document.slug
+    query = request.query_string.decode()
+    return redirect(request.script_root + "/".join(parts) + (f"?{query}" if query else ""), 301)
 
 
 def _selected_unit(units):

@@ -183,3 +183,19 @@ def test_evidence_without_a_date_shows_today(client, login_as, routine):
     today = clock.today().isoformat()
     assert response.status_code == 200
     assert f'value="{today}"' in page and f"Den {today} gällde" in page
+
+
+def test_old_addresses_of_a_renamed_routine_lead_to_the_new_ones(client, login_as, make_user, login, routine,
+                                                                  organisation, system):
+    from portal.handbook import services as handbook
+
+    handbook.rename_slug(system, routine, "anmal-oro")
+    school = organisation["school"]
+    login(make_user("unit_head", units=[school]))
+    for old, new in ((f"/min-enhet/{school.id}/orosanmalan", f"/min-enhet/{school.id}/anmal-oro"),
+                     ("/inforande/rutin/orosanmalan/per-datum?datum=2026-01-01",
+                      "/inforande/rutin/anmal-oro/per-datum?datum=2026-01-01")):
+        response = client.get(old)
+        assert response.status_code == 301 and response.headers["Location"] == new, old
+        assert client.get(new).status_code == 200, new
+    assert client.get("/inforande/rutin/finns-inte").status_code == 404
