@@ -295,7 +295,8 @@ def reading(results: list[dict]) -> str:
         f"- Load average at the start of each corpus: {loads} on {os.cpu_count()} CPUs. "
         + ("Other work was running: every wall-clock number is inflated by waiting for a core (a 0.2 ms "
            "cached lookup then shows a p95 of several ms), the CPU time of the rebuild much less."
-           if busy else "A quiet machine: the wall-clock numbers are the code's own."))
+           if busy else "No other heavy work (below 2 on 2 CPUs, part of it the benchmark's own previous corpus): "
+           "the wall-clock numbers are mostly the code's own."))
     def judged(result: dict) -> str:
         p95 = percentile(result["timings"], 0.95)
         if result["dense"]:  # the worst case is shown, not judged
