@@ -241,12 +241,15 @@ def _write_one(actor, item: ContentFile, departments_created: list[str]) -> tupl
     names = org.department_names()
     meta = _with_current_names(item.meta, names)
     document = db.session.scalar(select(Document).where(Document.slug == item.slug))
-    note = item.change_note or f"Importerad från {item.filename}"
+    # Readers see the note (history, the start page's latest changes), so it names no file; an
+    # update's draft comment does ("Import av …").
+    created_note = item.change_note or "Första versionen i portalen"
     if document is None:
         document = handbook.add_document(
             actor, slug=item.slug, title=item.title, kind=item.kind, department=department, parent=parent,
             position=item.order, body=item.body, meta=meta)
-        handbook.stamp_published(document, handbook.latest_revision(document), actor, note, item.substantial)
+        handbook.stamp_published(document, handbook.latest_revision(document), actor, created_note,
+                                 item.substantial)
         return "created", document
     if document.is_archived:
         raise ContentError(item.filename, "dokumentet är arkiverat i portalen; ta tillbaka det där först.")
@@ -264,8 +267,8 @@ def _write_one(actor, item: ContentFile, departments_created: list[str]) -> tupl
                                               "eller ersätt utkastet där först, så att inget arbete går förlorat.")
         revision = handbook.add_draft(actor, document, base_number=document.latest_number, title=item.title,
                                       body=item.body, meta=meta, note=f"Import av {item.filename}")
-        handbook.stamp_published(document, revision, actor, note.replace("Importerad", "Uppdaterad"),
-                                 item.substantial)
+        handbook.stamp_published(document, revision, actor,
+                                 item.change_note or "Uppdaterad från handbokens grundtext", item.substantial)
         changed = True
     return ("updated" if changed else "unchanged"), document
 

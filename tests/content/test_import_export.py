@@ -76,7 +76,7 @@ def test_import_creates_published_documents_and_departments(app, tmp_path):
     assert set(report.departments_created) == {"Bildningsförvaltningen", "Socialförvaltningen"}
     document = db.session.scalar(select(Document).where(Document.slug == "orosanmalan"))
     revision = document.current_revision
-    assert revision.number == 1 and revision.change_note == "Importerad från orosanmalan.md"
+    assert revision.number == 1 and revision.change_note == "Första versionen i portalen"
     assert revision.meta["decided_on"] == "2026-03-02" and revision.meta["tags"] == ["orosanmälan", "anmälningsskyldighet"]
     assert sorted(d.name for d in document.applies_to) == ["Bildningsförvaltningen", "Socialförvaltningen"]
     assert db.session.scalar(select(Document).where(Document.slug == "sip")).parent_id == document.id
@@ -100,6 +100,8 @@ def test_changed_file_makes_exactly_one_new_revision(app, tmp_path):
     assert _revision_count() == 3
     document = db.session.scalar(select(Document).where(Document.slug == "orosanmalan"))
     assert document.current_revision.number == 2 and document.current_revision.body.startswith("Det här gör du")
+    assert document.current_revision.change_note == "Uppdaterad från handbokens grundtext"
+    assert document.current_revision.save_note == "Import av orosanmalan.md"
 
 
 def test_malformed_front_matter_is_refused_with_file_name_and_reason(app, tmp_path):
