@@ -41,6 +41,11 @@ def local(value: datetime) -> datetime:
     return value.astimezone(zone())
 
 
+def local_text(value: datetime) -> str:
+    """A stored time as the pages write it: "2026-12-03 14:47" in the portal's zone."""
+    return local(value).strftime("%Y-%m-%d %H:%M")
+
+
 def today() -> date:
     """Today where the portal's people are, whatever the server's own clock zone."""
     return datetime.now(zone()).date()

@@ -18,7 +18,7 @@ def swedish_date(value) -> str:
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        return clock.local(value).strftime("%Y-%m-%d %H:%M")
+        return clock.local_text(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

@@ -353,10 +353,6 @@ def _retrying(operation):
                 raise
 
 
-def _when(value: datetime) -> str:
-    return clock.local(value).strftime("%Y-%m-%d %H:%M")
-
-
 def set_item(actor, document: Document, unit: Unit, *, revision_number: int, index: int, done: bool,
              comment: str, based_on: str | None = None) -> ChecklistItem:
     """Tick or untick an item and set its comment.
@@ -387,7 +383,7 @@ def set_item(actor, document: Document, unit: Unit, *, revision_number: int, ind
                      + (f"med kommentaren ”{progress.comment}”" if progress.comment else "utan kommentar"))
             raise EditConflict(
                 f"Någon annan har ändrat punkten ”{text}” sedan du öppnade sidan: {progress.updated_by_label} "
-                f"{saved} ({_when(progress.updated_at)}). Ingenting sparades. Det du skrev finns kvar i "
+                f"{saved} ({clock.local_text(progress.updated_at)}). Ingenting sparades. Det du skrev finns kvar i "
                 "formuläret – spara igen om det ska gälla i stället.", stamp=item_stamp(progress.updated_at))
         was_done = progress.done if progress is not None else False
         old_comment = progress.comment if progress is not None else ""
@@ -451,7 +447,7 @@ def confirm(actor, document: Document, unit: Unit, *, revision_number: int, reas
         if existing is not None:  # another tab or person was first, with other words: say so
             raise EditConflict(
                 f"Rutinen är redan bekräftad för version {current.number}: {_who(existing)} bekräftade den "
-                f"{_when(existing.confirmed_at)} "
+                f"{clock.local_text(existing.confirmed_at)} "
                 + (f"med motiveringen ”{existing.reason}”." if existing.reason else "utan motivering.")
                 + " Din bekräftelse sparades inte; det du skrev finns kvar nedan.")
         # Progress read under the adoption's lock, so the stored counts are those confirmed.

@@ -793,7 +793,6 @@ class ConflictMerge:
     meta: dict
     taken: list  # (label, before, after): changed only in the other version, taken into the proposal
     clashes: list  # (label, theirs, yours): changed in both, differently; the proposal holds yours
-    body_changed_by_both: bool
 
 
 def merge_conflict(base: Revision | None, theirs: Revision, yours: dict) -> ConflictMerge:
@@ -821,8 +820,7 @@ def merge_conflict(base: Revision | None, theirs: Revision, yours: dict) -> Conf
         value = pick(FIELD_LABELS[key], base_meta.get(key), their_meta.get(key), your_meta.get(key))
         meta[key] = ([] if key in META_LIST_FIELDS else None) if value is None else value
     only_theirs = base is not None and yours["body"] == base.body
-    by_both = base is not None and theirs.body not in (base.body, yours["body"]) and not only_theirs
-    return ConflictMerge(title, theirs.body if only_theirs else yours["body"], meta, taken, clashes, by_both)
+    return ConflictMerge(title, theirs.body if only_theirs else yours["body"], meta, taken, clashes)
 
 
 def _or_none(value):

@@ -86,25 +86,28 @@ def test_title_and_metadata_changed_only_by_the_other_are_taken_not_reverted(
     assert latest.body == "B:s nya text.\n"
 
 
-def test_a_field_both_changed_keeps_yours_and_shows_both(client, login_as, make_document, second_editor):
+def _conflict_page(client, login_as, make_document, second_editor, theirs: dict, yours: dict) -> str:
+    """The second editor's page after both started from version 1 and the first saved `theirs`."""
     document = make_document()
     login_as("editor")
     base = document.current_revision
-    client.post("/handbok/orosanmalan/redigera", data=edit_data(document, base, title="Deras rubrik"))
-    page = second_editor.post("/handbok/orosanmalan/redigera",
-                              data=edit_data(document, base, title="Min rubrik")).get_data(as_text=True)
+    client.post("/handbok/orosanmalan/redigera", data=edit_data(document, base, **theirs))
+    response = second_editor.post("/handbok/orosanmalan/redigera", data=edit_data(document, base, **yours))
+    assert response.status_code == 409
+    return response.get_data(as_text=True)
+
+
+def test_a_field_both_changed_keeps_yours_and_shows_both(client, login_as, make_document, second_editor):
+    page = _conflict_page(client, login_as, make_document, second_editor,
+                          {"title": "Deras rubrik"}, {"title": "Min rubrik"})
     assert _field(page, "title") == "Min rubrik"
     assert "Ändrat både av dig och i version 2" in page
     assert "<th scope=\"row\">Rubrik</th><td>Deras rubrik</td><td>Min rubrik</td>" in page
 
 
 def test_text_only_they_changed_is_proposed_as_theirs(client, login_as, make_document, second_editor):
-    document = make_document()
-    login_as("editor")
-    base = document.current_revision
-    client.post("/handbok/orosanmalan/redigera", data=edit_data(document, base, body="Deras text.\n"))
-    page = second_editor.post("/handbok/orosanmalan/redigera",
-                              data=edit_data(document, base, owner="Ny ägare")).get_data(as_text=True)
+    page = _conflict_page(client, login_as, make_document, second_editor,
+                          {"body": "Deras text.\n"}, {"owner": "Ny ägare"})
     assert _field(page, "body") == "Deras text.\n" and _field(page, "owner") == "Ny ägare"
     assert "Du har inte ändrat texten, så formuläret har texten från version 2." in page
 
