@@ -23,36 +23,59 @@ def test_upgrade_on_empty_database_matches_models(empty_database_url, tmp_path):
     assert differences == []
 
 
+def _app(database_url, tmp_path):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        SEARCH_INDEX_DIR = str(tmp_path / "index")
+
+    return create_app(Config)
+
+
+def _old_rows():
+    """Insert rows into the schema of the revision the database is at, not the models' (which follow
+    the newest migration): each call names a table and the values that matter to the test; other
+    required columns get a plain value of their type. Returns the new row's id."""
+    from datetime import date, datetime
+
+    import sqlalchemy as sa
+
+    metadata = sa.MetaData()
+    plain = {int: 0, str: "", bool: False, datetime: datetime(2026, 1, 1), date: date(2026, 1, 1), dict: {},
+             list: []}
+
+    def insert(table_name: str, **values) -> int:
+        table = metadata.tables[table_name] if table_name in metadata.tables else \
+            sa.Table(table_name, metadata, autoload_with=db.engine)
+        for column in table.columns:
+            if column.name not in values and not column.nullable and not column.primary_key \
+                    and column.server_default is None:
+                values[column.name] = plain[column.type.python_type]
+        with db.engine.begin() as connection:
+            return connection.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+    return insert
+
+
 def test_upgrade_keeps_the_first_of_duplicated_confirmations(empty_database_url, tmp_path):
     # Before 0009 simultaneous submits could store one unit's confirmation of a version several times.
     from sqlalchemy import select
 
-    from portal.adoption.models import Adoption, Confirmation
-    from portal.handbook import services as handbook
-    from portal.org import services as org
-    from portal.policy import SystemActor
+    from portal.adoption.models import Confirmation
 
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = empty_database_url
-        SEARCH_INDEX_DIR = str(tmp_path / "index")
-
-    app = create_app(Config)
+    app = _app(empty_database_url, tmp_path)
     with app.app_context():
         upgrade(revision="0008_department_former_names")
-        system = SystemActor("test")
-        department = org.create_department(system, "Bildningsförvaltningen")
-        unit = org.create_unit(system, department, "Ekbackens skola", "skola")
-        document = handbook.create_document(system, slug="sip", title="SIP", kind="routine",
-                                            department=department, meta={"applies_to": [department.name]})
-        revision = handbook.publish(document, handbook.latest_revision(document), system, "Första", False)
-        adoption = Adoption(document=document, unit=unit)
+        insert = _old_rows()
+        department = insert("departments", code="bildning", name="Bildningsförvaltningen")
+        unit = insert("units", department_id=department, name="Ekbackens skola", kind="skola", active=True)
+        document = insert("documents", slug="sip", title="SIP", kind="routine", department_id=department)
+        revision = insert("revisions", document_id=document, number=1, title="SIP", body="Text", meta={},
+                          toc=[])
+        adoption = insert("adoptions", document_id=document, unit_id=unit)
         for reason in ("först", "dubblett", "dubblett"):
-            db.session.add(Confirmation(adoption=adoption, revision_id=revision.id, revision_number=1,
-                                        confirmed_by_label="rektor@test.se", items_done=0, items_total=0,
-                                        reason=reason))
-        db.session.commit()
+            insert("adoption_confirmations", adoption_id=adoption, revision_id=revision, revision_number=1,
+                   confirmed_by_label="rektor@test.se", items_done=0, items_total=0, reason=reason)
         upgrade()
-        db.session.expire_all()
         assert db.session.scalars(select(Confirmation.reason)).all() == ["först"]
         db.session.remove()
         db.engine.dispose()
@@ -62,36 +85,28 @@ def test_upgrade_takes_unit_activations_over_from_the_audit_log(empty_database_u
     # Before 0010 only a unit's current state was kept; update_unit logged every change.
     from datetime import datetime
 
-    from sqlalchemy import select, update
+    from sqlalchemy import select
 
-    from portal.audit import AuditEvent
-    from portal.org import services as org
-    from portal.org.models import Unit, UnitActivation
-    from portal.policy import SystemActor
+    from portal.org.models import UnitActivation
 
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = empty_database_url
-        SEARCH_INDEX_DIR = str(tmp_path / "index")
-
-    app = create_app(Config)
+    app = _app(empty_database_url, tmp_path)
     with app.app_context():
         upgrade(revision="0009_one_confirmation")
-        system = SystemActor("test")
-        department = org.create_department(system, "Bildningsförvaltningen")
-        closed = org.create_unit(system, department, "Gamla skolan, Nord → Syd", "skola")
-        reopened = org.create_unit(system, department, "Ekbackens skola", "skola")
-        unlogged = org.create_unit(system, department, "Tysta skolan", "skola")
+        insert = _old_rows()
+        department = insert("departments", code="bildning", name="Bildningsförvaltningen")
+        closed = insert("units", department_id=department, name="Gamla skolan, Nord → Syd", kind="skola",
+                        active=False)
+        reopened = insert("units", department_id=department, name="Ekbacken", kind="skola", active=True)
+        unlogged = insert("units", department_id=department, name="Tysta skolan", kind="skola", active=False)
         for unit, summary, at in [
                 (closed, "Gamla skolan, Nord → Syd, Skola, aktiv → Gamla skolan, Nord → Syd, Skola, inaktiv",
                  datetime(2026, 1, 10, 9, 0)),
                 (reopened, "Ekbackens skola, Skola, aktiv → Ekbackens skola, Skola, inaktiv", datetime(2026, 2, 1)),
                 (reopened, "Ekbackens skola, Skola, aktiv → Ekbacken, Skola, aktiv", datetime(2026, 2, 2)),
                 (reopened, "Ekbacken, Skola, inaktiv → Ekbacken, Skola, aktiv", datetime(2026, 3, 1))]:
-            db.session.add(AuditEvent(actor_label="test", action="unit.updated", target_type="unit",
-                                      target_id=unit.id, target_label=unit.name, summary=summary, at=at))
-        db.session.execute(update(Unit).where(Unit.id.in_([closed.id, unlogged.id])).values(active=False))
-        db.session.commit()
-        ids = {closed.id: "closed", reopened.id: "reopened", unlogged.id: "unlogged"}
+            insert("audit_events", actor_label="test", action="unit.updated", target_type="unit",
+                   target_id=unit, target_label="skola", summary=summary, at=at)
+        ids = {closed: "closed", reopened: "reopened", unlogged: "unlogged"}
         upgrade()
         rows = db.session.execute(select(UnitActivation.unit_id, UnitActivation.active, UnitActivation.at)
                                   .order_by(UnitActivation.id)).all()
@@ -100,6 +115,44 @@ def test_upgrade_takes_unit_activations_over_from_the_audit_log(empty_database_u
     assert [(ids[u], active) for u, active, _ in rows] == [
         ("closed", False), ("reopened", False), ("reopened", True), ("unlogged", False)]
     assert [at for _, _, at in rows[:3]] == [datetime(2026, 1, 10, 9, 0), datetime(2026, 2, 1), datetime(2026, 3, 1)]
+
+
+def test_upgrade_gives_every_department_and_unit_its_name_key(empty_database_url, tmp_path):
+    # Before 0011 names differing only in case were refused in Python only; a race could store both.
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.org.models import Department, Unit
+
+    app = _app(empty_database_url, tmp_path)
+    with app.app_context():
+        upgrade(revision="0010_unit_activations")
+        insert = _old_rows()
+        department = insert("departments", code="bildning", name="Bildningsförvaltningen")
+        other = insert("departments", code="social", name="Socialförvaltningen")
+        first = insert("units", department_id=department, name="Ekbackens  Skola", kind="skola", active=True)
+        twin = insert("units", department_id=department, name="EKBACKENS SKOLA", kind="skola", active=True)
+        elsewhere = insert("units", department_id=other, name="Ekbackens skola", kind="annan", active=True)
+        upgrade()
+        keys = dict(db.session.execute(select(Unit.id, Unit.name_key)).all())
+        assert keys == {first: "ekbackens skola", twin: f"ekbackens skola #{twin}", elsewhere: "ekbackens skola"}
+        assert db.session.scalars(select(Department.name_key).order_by(Department.id)).all() == [
+            "bildningsförvaltningen", "socialförvaltningen"]
+        # From now on the database itself refuses a name that differs only in case (Å, Ö included).
+        db.session.add(Unit(department_id=other, name="EKBACKENS SKOLA", kind="skola"))
+        try:
+            db.session.flush()
+            raise AssertionError("a unit named like another of its department was stored")
+        except IntegrityError:
+            db.session.rollback()
+        db.session.add(Department(code="bildning2", name="BILDNINGSFÖRVALTNINGEN"))
+        try:
+            db.session.flush()
+            raise AssertionError("a department named like another was stored")
+        except IntegrityError:
+            db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_revision_ids_fit_alembic_version_column():

@@ -1,8 +1,8 @@
 """Tables for departments and units."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -17,12 +17,31 @@ UNIT_KINDS = {
 }
 
 
+def name_key(name: str) -> str:
+    """What makes two names the same name to people: the letters, whatever their case (å ä ö
+    included) and spacing. The database keeps it beside the name and refuses a second department,
+    or a second unit in one department, with the same key (SQL's own lower() folds only ASCII in
+    SQLite), so two admins saving "Ekbackens skola" and "ekbackens skola" at once cannot both win."""
+    return " ".join(name.split()).casefold()
+
+
+def _key_of_inserted_name(context) -> str:
+    # Rows inserted without the ORM (a Core insert) get their key from their name as well.
+    return name_key(context.get_current_parameters()["name"])
+
+
+# casefold() may lengthen a name (ß -> ss), never more than three times.
+_KEY_LENGTH = 600
+
+
 class Department(db.Model):
     __tablename__ = "departments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    name_key: Mapped[str] = mapped_column(String(_KEY_LENGTH), index=True, unique=True,
+                                          default=_key_of_inserted_name)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     units: Mapped[list["Unit"]] = relationship(
@@ -32,6 +51,11 @@ class Department(db.Model):
         back_populates="department", order_by="DepartmentFormerName.renamed_at",
         cascade="all, delete-orphan"
     )
+
+    @validates("name")
+    def _keep_name_key(self, _key, value):
+        self.name_key = name_key(value)
+        return value
 
     def __repr__(self) -> str:
         return f"<Department {self.code}>"
@@ -54,16 +78,23 @@ class DepartmentFormerName(db.Model):
 
 class Unit(db.Model):
     __tablename__ = "units"
-    __table_args__ = (UniqueConstraint("department_id", "name"),)
+    __table_args__ = (UniqueConstraint("department_id", "name"),
+                      Index("ix_units_department_id_name_key", "department_id", "name_key", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(_KEY_LENGTH), default=_key_of_inserted_name)
     kind: Mapped[str] = mapped_column(String(30), default="annan")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     department: Mapped[Department] = relationship(back_populates="units")
+
+    @validates("name")
+    def _keep_name_key(self, _key, value):
+        self.name_key = name_key(value)
+        return value
 
     @property
     def kind_label(self) -> str:

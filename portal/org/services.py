@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -172,9 +173,23 @@ def add_department(actor, name: str) -> Department:
 
 
 def create_department(actor, name: str) -> Department:
-    department = _add_department(actor, name)
-    db.session.commit()
+    with _name_taken_meanwhile("förvaltning", name):
+        department = _add_department(actor, name)
+        db.session.commit()
     return department
+
+
+@contextmanager
+def _name_taken_meanwhile(what: str, name: str):
+    """The database's unique name keys (portal/org/models.py name_key) refuse what another admin saved
+    between our check and our commit: say so instead of failing."""
+    try:
+        yield
+    except IntegrityError:
+        db.session.rollback()
+        name = " ".join((name or "").split())
+        raise ValidationError(f"Namnet ”{name}” har just tagits av en annan {what}. Välj ett annat namn.",
+                              field="name") from None
 
 
 def rename_department(actor, department: Department, name: str) -> None:
@@ -189,7 +204,7 @@ def rename_department(actor, department: Department, name: str) -> None:
         _refuse_taken_name(taken)
     # The search index stores each document's owner by name: let every index catch up.
     owned = list(db.session.scalars(select(Document.id).where(Document.department_id == department.id)))
-    try:
+    with _name_taken_meanwhile("förvaltning", name):
         for former in list(department.former_names):
             if former.name == name:  # renamed back: the name is current again
                 department.former_names.remove(former)
@@ -201,10 +216,6 @@ def rename_department(actor, department: Department, name: str) -> None:
         mark_visible_change()  # pages show the owner and "gäller för" by name
         audit.record(actor, "department.updated", department, f"Namn: {old} → {name}")
         db.session.commit()
-    except IntegrityError:  # someone else took the name between the check and the commit
-        db.session.rollback()
-        raise ValidationError(f"Namnet ”{name}” har just tagits av en annan förvaltning. Välj ett annat namn.",
-                              field="name") from None
     if owned:
         from portal.handbook.services import document_changed  # handbook's services import these
 
@@ -212,8 +223,9 @@ def rename_department(actor, department: Department, name: str) -> None:
 
 
 def create_unit(actor, department: Department, name: str, kind: str) -> Unit:
-    unit = _add_unit(actor, department, name, kind)
-    db.session.commit()
+    with _name_taken_meanwhile("enhet", name):
+        unit = _add_unit(actor, department, name, kind)
+        db.session.commit()
     return unit
 
 
@@ -229,7 +241,8 @@ def update_unit(actor, unit: Unit, *, name: str, kind: str, active: bool) -> Non
     after = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
     if before != after:
         audit.record(actor, "unit.updated", unit, f"{before} → {after}")
-    db.session.commit()
+    with _name_taken_meanwhile("enhet", name):
+        db.session.commit()
 
 
 # --- CSV import ---------------------------------------------------------------------------------
@@ -279,10 +292,14 @@ def import_organisation(actor, text: str) -> ImportReport:
                 _import_row(actor, values, report)
             except ValidationError as error:
                 raise ValidationError(f"Rad {line_no}: {error.message}") from error
+        db.session.commit()
     except ValidationError:
         db.session.rollback()
         raise
-    db.session.commit()
+    except IntegrityError:  # another admin added one of the names between our checks and our commit
+        db.session.rollback()
+        raise ValidationError("Någon annan ändrade organisationen samtidigt, så ingenting importerades. "
+                              "Läs in filen igen.") from None
     return report
 
 
