@@ -69,6 +69,10 @@ class Document(db.Model):
         return f"<Document {self.slug}>"
 
 
+# Readers see these instead of a command's label (the audit log and the API keep the label itself).
+SYSTEM_AUTHOR_NAMES = {"innehall-import": "Handbokens grundtext (import)"}
+
+
 class Revision(db.Model):
     """An immutable snapshot of a document's title, metadata and Markdown, numbered per document.
 
@@ -108,9 +112,10 @@ class Revision(db.Model):
 
     @property
     def author_name(self) -> str:
-        """Who wrote it, by name (the stored label, e.g. an e-mail or "innehall-import", for an
-        account that is gone or a system actor)."""
-        return (self.author.name if self.author is not None else None) or self.author_label
+        """Who wrote it, by name: the account's name, or for an account that is gone its stored label
+        (an e-mail); work done by a command (portal.policy.SystemActor) is named in Swedish."""
+        name = self.author.name if self.author is not None else None
+        return name or SYSTEM_AUTHOR_NAMES.get(self.author_label, self.author_label)
 
     @property
     def change_kind_label(self) -> str:

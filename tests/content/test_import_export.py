@@ -177,3 +177,15 @@ def test_cli_reports_counts_and_fails_on_refused_files(app, tmp_path):
 def test_cli_refuses_a_missing_directory(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["innehall", "import", str(tmp_path / "finns-inte")])
     assert result.exit_code != 0 and "Katalogen finns inte" in result.output
+
+
+def test_readers_see_the_import_named_in_swedish_and_the_api_keeps_its_label(app, client, login_as, tmp_path):
+    directory = _write(tmp_path / "in", {"orosanmalan.md": ROUTINE, "sip.md": SECTION})
+    result = app.test_cli_runner().invoke(args=["innehall", "import", str(directory)])
+    assert result.exit_code == 0, result.output
+    login_as("reader")
+    page = client.get("/handbok/orosanmalan/historik").get_data(as_text=True)
+    assert "Handbokens grundtext (import)" in page
+    assert "innehall-import" not in page
+    revisions = client.get("/api/v1/documents/orosanmalan/revisions").get_json()
+    assert [r["author"] for r in revisions["revisions"]] == ["innehall-import"]
