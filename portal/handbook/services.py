@@ -141,6 +141,11 @@ def normalize_meta(meta: dict) -> dict:
         if not date_in_range(value):
             raise ValidationError(f"{FIELD_LABELS[key]} ska vara ett datum {DATE_RANGE_TEXT}.", field=key)
         result[key] = value.isoformat()
+    if result.get("decided_on") and result.get("review_by") and result["review_by"] < result["decided_on"]:
+        # ISO dates compare as text. An old version restored as it was keeps its dates (restore
+        # copies it); the next edit of it asks for this to be put right.
+        raise ValidationError(f"Revideras senast ({result['review_by']}) kan inte vara före Fastställd "
+                              f"({result['decided_on']}). Rätta något av datumen.", field="review_by")
     for key in META_LIST_FIELDS:
         value = meta.get(key) or []
         if isinstance(value, str):
