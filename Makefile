@@ -6,6 +6,9 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
 WORKERS ?= 4
+# Where config.py keeps the database, the index and the development secret key (PORTAL_INSTANCE_DIR).
+INSTANCE := $(or $(PORTAL_INSTANCE_DIR),instance)
+SECRET_KEY_FILE := $(INSTANCE)/secret_key
 
 .PHONY: run test install setup serve clean browser-tools
 
@@ -30,12 +33,12 @@ browser-tools:
 	  || echo "npm ci failed: axe-core is missing, the accessibility tests will say they were skipped"; \
 	else echo "npm not found: axe-core is not installed, the accessibility tests will say they were skipped"; fi
 
-instance/secret_key:
-	mkdir -p instance
+$(SECRET_KEY_FILE):
+	mkdir -p $(INSTANCE)
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 	chmod 600 $@
 
-setup: install instance/secret_key
+setup: install $(SECRET_KEY_FILE)
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	@if $(FLASK) --help | grep -q innehall; then $(FLASK) innehall import; fi
@@ -48,10 +51,10 @@ run: setup
 
 # Production-style serving: gunicorn with several workers (DATABASE_URL for PostgreSQL; SQLite runs
 # in WAL mode). Behind HTTPS keep SESSION_COOKIE_SECURE=1; plain http on localhost needs 0.
-serve: install instance/secret_key
+serve: install $(SECRET_KEY_FILE)
 	$(FLASK) db upgrade
 	@if $(FLASK) --help | grep -q "search"; then $(FLASK) search reindex; fi
-	PORTAL_CONFIG=production SECRET_KEY="$${SECRET_KEY:-$$(cat instance/secret_key)}" \
+	PORTAL_CONFIG=production SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" \
 	SESSION_COOKIE_SECURE="$${SESSION_COOKIE_SECURE:-0}" \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
 	  --forwarded-allow-ips="$${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-control-socket wsgi:app
