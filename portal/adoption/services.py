@@ -10,6 +10,7 @@ at least MIN_REASON_CHARS characters, which is stored with the confirmation and 
 """
 import csv
 import io
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -333,8 +334,30 @@ def normalize_newlines(text: str | None) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
+def _invisible(char: str) -> bool:
+    # Spaces and format characters: a zero-width space, a byte-order mark or a direction mark, as a
+    # paste from another program can bring, look like nothing at all.
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def visible_length(text: str) -> int:
+    """How many characters a reader sees (what a minimum length is about)."""
+    return sum(not _invisible(c) for c in text)
+
+
+def _strip_invisible(text: str) -> str:
+    # Only at the ends: inside a text a format character can matter (a zero-width non-joiner in a
+    # Persian name, the joiner of an emoji).
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 def _clean_text(text: str, limit: int, what: str, field_name: str) -> str:
-    text = normalize_newlines(text or "").strip()
+    text = _strip_invisible(normalize_newlines(text or ""))
     if len(text) > limit:
         raise ValidationError(f"{what} får vara högst {limit} tecken.", field=field_name)
     if any(ord(c) < 32 and c not in "\n\t" for c in text):
@@ -453,7 +476,7 @@ def confirm(actor, document: Document, unit: Unit, *, revision_number: int, reas
         # Progress read under the adoption's lock, so the stored counts are those confirmed.
         db.session.expire(adoption, ["items", "confirmations"])
         status = unit_status(document, unit)
-        if status.done < status.total and len(reason) < MIN_REASON_CHARS:
+        if status.done < status.total and visible_length(reason) < MIN_REASON_CHARS:
             left = status.total - status.done
             raise ValidationError(
                 f"{left} av {status.total} punkter är inte {'klar' if left == 1 else 'klara'}. Bocka av "
