@@ -1,6 +1,7 @@
 """Follow-up: the /inforande matrix, drill-down, deadlines, exports and evidence at a date."""
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta
 
 from openpyxl import load_workbook
@@ -35,7 +36,7 @@ def _ticks_and_confirm(client, unit, revision=1, reason=""):
 def _matrix_counts(page, department="Bildningsförvaltningen"):
     """The five status counts of the department's row, in column order."""
     row = page.split(f"<td>{department}</td>", 1)[1].split("</tr>", 1)[0]
-    return [int(cell.split("</td>")[0]) for cell in row.split('<td class="num">')[1:]]
+    return [int(count) for count in re.findall(r'<td class="num"[^>]*>(\d+)</td>', row)]
 
 
 def test_end_to_end_publish_tick_confirm_revise_reconfirm(app, client, make_user, login, routine, organisation,
