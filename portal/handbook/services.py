@@ -7,7 +7,7 @@ the policy, validates, writes, records the audit event, commits, and then announ
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from blinker import Namespace
@@ -24,6 +24,7 @@ from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook import diff as diffing
 from portal.handbook.markdown import render
+from portal.handbook.merge import merge_text
 from portal.handbook.models import (CONTROLLED_KINDS, KINDS, ContentVersion, Document, DocumentChange,
                                     Revision, RevisionLink, SlugRedirect)
 from portal.org import services as org
@@ -798,14 +799,17 @@ class ConflictMerge:
     meta: dict
     taken: list  # (label, before, after): changed only in the other version, taken into the proposal
     clashes: list  # (label, theirs, yours): changed in both, differently; the proposal holds yours
+    body_taken: int = 0  # passages of the text changed only in the other version, taken in
+    body_clashes: list = field(default_factory=list)  # (theirs, yours): passages both changed; yours proposed
 
 
 def merge_conflict(base: Revision | None, theirs: Revision, yours: dict) -> ConflictMerge:
     """Merge what the editor wrote (`yours`, started from `base`) with the newer version `theirs`.
 
     A field only the other version changed takes their value, one only you changed keeps yours; where
-    both changed it differently yours is proposed and both are shown. The text is never merged line by
-    line: if only they changed it, theirs is proposed, otherwise yours, with the difference shown."""
+    both changed it differently yours is proposed and both are shown. The text is merged line by line
+    the same way (portal/handbook/merge.py): passages only they changed are taken in, passages both
+    changed keep yours and are listed with their text."""
     taken, clashes = [], []
 
     def pick(label, before, their_value, your_value):
@@ -824,8 +828,8 @@ def merge_conflict(base: Revision | None, theirs: Revision, yours: dict) -> Conf
     for key in META_KEYS:
         value = pick(FIELD_LABELS[key], base_meta.get(key), their_meta.get(key), your_meta.get(key))
         meta[key] = ([] if key in META_LIST_FIELDS else None) if value is None else value
-    only_theirs = base is not None and yours["body"] == base.body
-    return ConflictMerge(title, theirs.body if only_theirs else yours["body"], meta, taken, clashes)
+    text = merge_text(base.body if base is not None else None, theirs.body, yours["body"])
+    return ConflictMerge(title, text.body, meta, taken, clashes, text.taken, text.clashes)
 
 
 def _or_none(value):

@@ -326,7 +326,7 @@ def _render_conflict(doc, form, conflict, departments, base_number: int, meta: d
     if not form.save_note.data:
         form.save_note.data = f"Sammanslagen efter konflikt med version {theirs.number}"
     return render_template("handbook/conflict.html", document=doc, form=form, theirs=theirs, yours=yours,
-                           merge=merge, message=conflict.message, segments=word_diff(theirs.body, yours["body"]),
+                           merge=merge, message=conflict.message, segments=word_diff(theirs.body, merge.body),
                            breadcrumbs=services.breadcrumbs(doc)), 409
 
 

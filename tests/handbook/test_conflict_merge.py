@@ -167,3 +167,55 @@ def test_merge_without_a_base_keeps_everything_yours(app, make_document, system)
     merge = services.merge_conflict(None, theirs, yours)
     assert (merge.title, merge.body, merge.meta["owner"], merge.taken, merge.clashes) == (
         "Min", "Min text.\n", "Jag", [], [])
+
+
+def _with_paragraph(after: str, paragraph: str) -> str:
+    from tests.handbook.conftest import ROUTINE_BODY
+    return ROUTINE_BODY.replace(after, f"{after}\n\n{paragraph}", 1)
+
+
+def test_paragraphs_added_in_different_places_are_both_in_the_proposal_and_the_saved_merge(
+        client, login_as, make_document, second_editor):
+    # The tester's case: B appends a paragraph near the end, A adds one after the introduction.
+    from tests.handbook.conftest import ROUTINE_BODY
+    theirs_body = ROUTINE_BODY.replace("2. Berätta för rektor.\n", "2. Berätta för rektor.\n\nSTYCKE FRÅN B.\n")
+    yours_body = _with_paragraph("Inledning om rutinen.", "STYCKE FRÅN A.")
+    page = _conflict_page(client, login_as, make_document, second_editor,
+                          {"body": theirs_body}, {"body": yours_body})
+    proposal = _field(page, "body")
+    assert "STYCKE FRÅN A." in proposal and "STYCKE FRÅN B." in proposal
+    assert proposal.index("STYCKE FRÅN A.") < proposal.index("## Syfte") < proposal.index("STYCKE FRÅN B.")
+    assert "1 ställe i texten som bara ändrades i version 2 är taget in i förslaget" in page
+    assert "där ni båda ändrat samma rader" not in page
+    # Saving the proposal as it stands keeps both editors' work.
+    document = db.session.scalar(select(services.Document).where(services.Document.slug == "orosanmalan"))
+    response = second_editor.post("/handbok/orosanmalan/redigera",
+                                  data=edit_data(document, _revisions(document)[1], body=proposal))
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = _revisions(document)[-1]
+    assert saved.number == 3 and "STYCKE FRÅN A." in saved.body and "STYCKE FRÅN B." in saved.body
+
+
+def test_lines_both_changed_keep_yours_and_show_both_texts(client, login_as, make_document, second_editor):
+    from tests.handbook.conftest import ROUTINE_BODY
+    theirs_body = ROUTINE_BODY.replace("1. Anmäl genast till socialtjänsten.", "1. Ring socialjouren.")
+    yours_body = ROUTINE_BODY.replace("1. Anmäl genast till socialtjänsten.", "1. Anmäl samma dag.") \
+        .replace("Inledning om rutinen.", "Inledning om rutinen, ny.")
+    page = _conflict_page(client, login_as, make_document, second_editor,
+                          {"body": theirs_body}, {"body": yours_body})
+    proposal = _field(page, "body")
+    assert "1. Anmäl samma dag." in proposal and "Inledning om rutinen, ny." in proposal
+    assert "Ring socialjouren" not in proposal
+    assert "1 ställe där ni båda ändrat samma rader: förslaget har din text, välj själv" in page
+    assert '<pre class="diff">1. Ring socialjouren.</pre>' in page
+    assert '<pre class="diff">1. Anmäl samma dag.</pre>' in page
+
+
+def test_the_text_merge_takes_only_what_the_other_changed(app):
+    from portal.handbook.merge import merge_text
+    base = "Ett.\n\nTvå.\n\nTre.\n"
+    merged = merge_text(base, "Ett.\n\nTvå, deras.\n\nTre.\n", "Ett, min.\n\nTvå.\n\nTre.")
+    assert (merged.body, merged.taken, merged.clashes) == ("Ett, min.\n\nTvå, deras.\n\nTre.\n", 1, [])
+    removed = merge_text(base, "Ett.\n\nTre.\n", "Ett.\n\nTvå, min.\n\nTre.\n")
+    assert removed.body == "Ett.\n\nTvå, min.\n\nTre.\n" and removed.clashes == [("", "Två, min.")]
