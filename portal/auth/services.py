@@ -114,6 +114,11 @@ class LoginThrottled(Exception):
         self.wait_seconds = wait_seconds
 
 
+class AccountDisabled(Exception):
+    """The right password for an account an admin has disabled. Saying so tells nothing to someone
+    who does not know the password, and tells the owner to call the admin instead of retrying."""
+
+
 def _throttle_wait(throttle: LoginThrottle | None) -> int:
     """Seconds to wait before the next attempt, growing with each failure past the free ones."""
     config = current_app.config
@@ -127,7 +132,8 @@ def _throttle_wait(throttle: LoginThrottle | None) -> int:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the user for valid credentials, None otherwise; raise LoginThrottled when slowed down.
+    """Return the user for valid credentials, None otherwise; raise LoginThrottled when slowed down,
+    AccountDisabled for the right password of a disabled account.
 
     The answer never tells whether the e-mail address exists: unknown addresses are throttled,
     logged and hashed against exactly like known ones.
@@ -165,6 +171,8 @@ def authenticate(email: str, password: str) -> User | None:
                  f"försök {throttle.failures}", target_type="user", target_label=email)
     current_app.logger.warning("Failed login for %r (attempt %d)", email, throttle.failures)
     db.session.commit()
+    if ok:
+        raise AccountDisabled()
     return None
 
 

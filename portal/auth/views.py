@@ -13,6 +13,8 @@ from portal.policy import requires
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "Fel e-postadress eller lösenord."
+ACCOUNT_DISABLED = ("Kontot är avstängt, så du kan inte logga in. Kontakta portalens administratör "
+                    "om du fortfarande behöver det.")
 
 
 def safe_next(target: str | None) -> str:
@@ -40,6 +42,9 @@ def login():
             form.password.errors.append(
                 f"För många misslyckade försök. Vänta {throttled.wait_seconds} sekunder och försök igen.")
             return render_template("auth/login.html", form=form), 429
+        except services.AccountDisabled:
+            form.password.errors.append(ACCOUNT_DISABLED)
+            return render_template("auth/login.html", form=form), 403
         if user is not None:
             login_user(user)
             return redirect(safe_next(form.next.data))

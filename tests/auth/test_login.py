@@ -65,12 +65,23 @@ def test_successful_login_clears_the_failure_count(client, make_user):
     assert db.session.get(LoginThrottle, user.email) is None
 
 
-def test_disabled_account_cannot_log_in(client, make_user):
+def test_disabled_account_cannot_log_in_and_is_told_to_call_the_admin(client, make_user):
     user = make_user("reader")
     accounts.set_active("test", user, False)
     response = _login(client, user.email)
+    assert response.status_code == 403
+    assert "Kontot är avstängt, så du kan inte logga in." in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not logged in
+
+
+def test_a_wrong_password_for_a_disabled_account_says_only_wrong_password(client, make_user):
+    # Only the right password reveals that the account is disabled: no enumeration of accounts.
+    user = make_user("reader")
+    accounts.set_active("test", user, False)
+    response = _login(client, user.email, "fel-losenord-xx")
     assert response.status_code == 200
-    assert "Fel e-postadress eller lösenord." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Fel e-postadress eller lösenord." in page and "avstängt" not in page
 
 
 def test_disabling_ends_an_open_session_at_the_next_request(client, make_user, login):
