@@ -89,6 +89,8 @@ RULES = {
     "document.create": _edits_for,
     "document.edit": _edits_for,
     "document.view_drafts": _edits_for,
+    # The Markdown source of a document's versions, and the notes to the editors it holds.
+    "document.read_source": _edits_for,
     "editor.tools": lambda user, obj: user.has_role("editor"),
     "search.manage_synonyms": lambda user, obj: user.has_role("editor"),
     # Adoption

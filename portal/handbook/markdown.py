@@ -204,3 +204,68 @@ def plain_text(text: str) -> str:
         elif token.type in ("fence", "code_block"):
             parts.append(token.content)
     return "\n".join(p for p in parts if p.strip())
+
+
+@dataclass
+class Block:
+    """One top-level part of a rendered text (heading, paragraph, list, table, quote …) or one item of
+    a list, for comparing two versions part by part. `key` is its HTML without what differs between
+    two renderings of the same text (footnote ids, list item numbers): equal keys, equal content."""
+
+    kind: str  # the element: "p", "h2", "ul", "ol", "li", "table", "blockquote", "pre", "hr", …
+    key: str
+    html: str
+    items: list["Block"] = field(default_factory=list)  # a list's items
+    open_html: str = ""  # a list's or an item's opening tag
+    inner_html: str = ""  # an item's content
+    close_html: str = ""
+    inner_key: str = ""  # an item's content as in `key`
+
+
+def _top_level(tokens) -> list[tuple[int, int]]:
+    """(first, last) index of each outermost element of a token stream."""
+    ranges, depth, first = [], 0, 0
+    for index, token in enumerate(tokens):
+        if depth == 0:
+            first = index
+        depth += token.nesting
+        if depth == 0:
+            ranges.append((first, index))
+    return ranges
+
+
+def render_blocks(text: str, *, editor: bool = False, doc_id: str = "") -> list[Block]:
+    """The text rendered as render() does (same rules, so a reader's blocks hold no notes to the
+    editors), cut into its top-level blocks and each list into its items. Headings lose their ids and
+    footnote ids get `doc_id`, so two versions shown on one page never repeat an id; ordered list items
+    carry their number (value), so a removed step shown between them does not renumber the others."""
+    env: dict = {"editor": editor}
+    tokens = _MD.parse(text, env)
+    shown_env = dict(env, docId=doc_id) if doc_id else env
+    for token in tokens:
+        if token.type == "heading_open" and token.attrs.get("id"):
+            del token.attrs["id"]
+
+    def html(part, for_key: bool = False) -> str:
+        return _MD.renderer.render(part, _MD.options, env if for_key else shown_env)
+
+    blocks = []
+    for first, last in _top_level(tokens):
+        part = tokens[first:last + 1]
+        head = part[0]
+        kind = head.tag or head.type.removesuffix("_open")
+        key = html(part, for_key=True)
+        items = []
+        if head.type in ("bullet_list_open", "ordered_list_open"):
+            start = int(head.attrGet("start") or 1)
+            for number, (a, b) in enumerate(_top_level(part[1:-1]), start):
+                item = part[1 + a:1 + b + 1]
+                item_key = html(item, for_key=True)
+                if head.type == "ordered_list_open":
+                    item[0].attrSet("value", str(number))
+                items.append(Block("li", item_key, html(item), open_html=html(item[:1]),
+                                   inner_html=html(item[1:-1]), close_html=html(item[-1:]),
+                                   inner_key=html(item[1:-1], for_key=True)))
+        blocks.append(Block(kind, key, html(part), items, open_html=html(part[:1]) if items else "",
+                            close_html=html(part[-1:]) if items else ""))
+    return blocks

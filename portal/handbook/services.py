@@ -23,6 +23,7 @@ from portal.clock import DATE_RANGE_TEXT, date_in_range, utcnow
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook import diff as diffing
+from portal.handbook import rendered_diff
 from portal.handbook.markdown import render
 from portal.handbook.merge import merge_text
 from portal.handbook.models import (CONTROLLED_KINDS, KINDS, ContentVersion, Document, DocumentChange,
@@ -924,28 +925,52 @@ def set_archived(actor, document: Document, archived: bool) -> None:
 class Comparison:
     old: Revision
     new: Revision
-    body: list
+    body: list | None  # the Markdown's word diff (diff.Segment), or None when `blocks` is shown
     title_changed: bool
     meta_changes: list[tuple[str, str, str]]
+    blocks: list | None = None  # the rendered comparison (rendered_diff.BlockChange)
 
     @property
     def has_changes(self) -> bool:
-        return self.title_changed or bool(self.meta_changes) or diffing.has_changes(self.body)
+        return self.title_changed or bool(self.meta_changes) or self.text_changed
+
+    @property
+    def text_changed(self) -> bool:
+        if self.body is None:
+            return rendered_diff.has_changes(self.blocks or [])
+        return diffing.has_changes(self.body)
 
 
-def compare(user, document: Document, old_number: int, new_number: int) -> Comparison:
+def compare(user, document: Document, old_number: int, new_number: int, *, source: bool = False) -> Comparison:
+    """Two versions as the user reads them (rendered, their notes to the editors only for those who
+    may see them), or with source=True the word diff of their Markdown, for those who may read it."""
     old = get_revision(user, document, old_number)
     new = get_revision(user, document, new_number)
-    return compare_revisions(old, new)
+    if source:
+        authorize(user, "document.read_source", document)
+        return compare_revisions(old, new)
+    return compare_rendered(old, new, editor=can(user, "document.read_source", document))
 
 
-def compare_revisions(old: Revision, new: Revision) -> Comparison:
+def _meta_changes(old: Revision, new: Revision) -> list[tuple[str, str, str]]:
     meta_changes = []
     for key in META_KEYS:
         before, after = (old.meta or {}).get(key), (new.meta or {}).get(key)
         if before != after:
             meta_changes.append((FIELD_LABELS[key], _meta_text(before), _meta_text(after)))
-    return Comparison(old, new, diffing.word_diff(old.body, new.body), old.title != new.title, meta_changes)
+    return meta_changes
+
+
+def compare_revisions(old: Revision, new: Revision) -> Comparison:
+    """The word diff of the Markdown source (the compare page's source view, the draft page, the unit
+    page's change since a confirmation)."""
+    return Comparison(old, new, diffing.word_diff(old.body, new.body), old.title != new.title,
+                      _meta_changes(old, new))
+
+
+def compare_rendered(old: Revision, new: Revision, *, editor: bool = False) -> Comparison:
+    return Comparison(old, new, None, old.title != new.title, _meta_changes(old, new),
+                      rendered_diff.compare_texts(old.body, new.body, editor=editor))
 
 
 def _meta_text(value) -> str:

@@ -191,20 +191,33 @@ def revision(slug: str, number: int):
                            breadcrumbs=services.breadcrumbs(doc), button=EmptyForm())
 
 
+# ?visa= on the compare page: the text as readers see it (the default) or its Markdown source.
+COMPARE_VIEWS = {"text": False, "kalla": True}
+
+
+def _source_arg() -> bool:
+    value = request.args.get("visa", "text")
+    if value not in COMPARE_VIEWS:
+        raise ValidationError(f"”Visa” kan vara ”text” (texten som i handboken) eller ”kalla” "
+                              f"(källtexten i Markdown), inte ”{value[:40]}”.")
+    return COMPARE_VIEWS[value]
+
+
 @bp.route("/handbok/<slug>/jamfor")
 @requires("document.read")
 def compare(slug: str):
     doc = _document(slug)
+    page = {"document": doc, "revisions": services.history(current_user, doc),
+            "breadcrumbs": services.breadcrumbs(doc), "source_offered": can(current_user, "document.read_source", doc)}
     try:
-        old, new = _int_arg("fran"), _int_arg("till")
+        old, new, source = _int_arg("fran"), _int_arg("till"), _source_arg()
     except ValidationError as error:
-        return render_template("handbook/compare.html", document=doc, comparison=None, error=error.message,
-                               revisions=services.history(current_user, doc),
-                               breadcrumbs=services.breadcrumbs(doc)), 400
-    comparison = services.compare(current_user, doc, old, new)
-    return render_template("handbook/compare.html", document=doc, comparison=comparison, error=None,
-                           revisions=services.history(current_user, doc),
-                           breadcrumbs=services.breadcrumbs(doc))
+        return render_template("handbook/compare.html", comparison=None, error=error.message, **page), 400
+    # A link to the source view sent to someone who may not read the source shows them the text.
+    source_refused = source and not page["source_offered"]
+    comparison = services.compare(current_user, doc, old, new, source=source and not source_refused)
+    return render_template("handbook/compare.html", comparison=comparison, error=None,
+                           source_refused=source_refused, **page)
 
 
 # --- Editing ------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ def pages_for(role: str, known: dict) -> list[str]:
                       f"/inforande/enhet/{known['school']}", "/handbok/orosanmalan"],
         "editor": ["/", "/redaktor", "/handbok/ny", "/handbok/orosanmalan/redigera",
                    "/handbok/orosanmalan/installningar", "/handbok/orosanmalan/historik",
+                   "/handbok/efter-orosanmalan/jamfor?fran=2&till=1",
+                   "/handbok/efter-orosanmalan/jamfor?fran=1&till=2&visa=kalla",
                    "/inforande", "/inforande/rutin/orosanmalan", "/sok/synonymer"],
         "admin": ["/admin/", "/admin/anvandare", f"/admin/anvandare/{known['reader']}",
                   f"/admin/anvandare/{known['reader']}/api-nycklar", "/admin/organisation",
