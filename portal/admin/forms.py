@@ -4,6 +4,8 @@ from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectF
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.auth.models import GRANTABLE_ROLES, ROLES
+from portal.auth.services import validate_email
+from portal.errors import ValidationError as ServiceError
 from portal.forms import DateInRange, Form, choices
 from portal.org.models import UNIT_KINDS
 
@@ -12,9 +14,19 @@ def unit_choices(units) -> list:
     return choices((u.id, f"{u.name} ({u.department.name})") for u in units)
 
 
+def _valid_email(form, field):
+    # The service's own rule, here too so that every field's error shows at once (length has its own).
+    if not field.data or len(field.data) > 254:
+        return
+    try:
+        validate_email(field.data)
+    except ServiceError as error:
+        raise ValidationError(error.message) from None
+
+
 class UserCreateForm(Form):
     email = EmailField("E-postadress", validators=[DataRequired("Ange en e-postadress."),
-                                                   Length(max=254, message="Högst 254 tecken.")])
+                                                   Length(max=254, message="Högst 254 tecken."), _valid_email])
     name = StringField("Namn", validators=[DataRequired("Ange ett namn."),
                                            Length(max=200, message="Högst 200 tecken.")])
     title = StringField("Titel", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])

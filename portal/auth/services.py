@@ -1,11 +1,11 @@
 """Account rules: create, authenticate with throttling, passwords, disable, roles and scopes."""
 import math
-import re
 import secrets
 import unicodedata
 from datetime import timedelta
 from functools import cache
 
+import email_validator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g
@@ -22,7 +22,11 @@ from portal.handbook.models import ContentVersion
 from portal.org.models import Department, Unit
 
 MIN_PASSWORD_LENGTH = 10
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,60}$")
+# Addresses are checked by email-validator (syntax of RFC 5321/5322 and internationalised names, no DNS
+# look-up: the intranet may have none). An account's address is its login, and a municipality's
+# directory may use an internal domain such as kommun.local, which the library counts as reserved.
+if "local" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("local")
 
 
 def _hasher() -> PasswordHasher:
@@ -42,9 +46,13 @@ def normalize_email(email: str) -> str:
 
 def validate_email(email: str) -> str:
     email = normalize_email(email)
-    if not EMAIL_RE.match(email) or len(email) > 254:
+    try:
+        checked = email_validator.validate_email(email, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        checked = None
+    if checked is None or len(checked.normalized) > 254:
         raise ValidationError("Ange en giltig e-postadress, t.ex. namn@kommun.se.", field="email")
-    return email
+    return checked.normalized.lower()
 
 
 def validate_password(password: str) -> None:

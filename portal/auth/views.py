@@ -13,7 +13,7 @@ from portal.policy import requires
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "Fel e-postadress eller lösenord."
-ACCOUNT_DISABLED = ("Kontot är avstängt, så du kan inte logga in. Kontakta portalens administratör "
+ACCOUNT_DISABLED = ("Kontot är inaktiverat, så du kan inte logga in. Kontakta portalens administratör "
                     "om du fortfarande behöver det.")
 
 

@@ -172,7 +172,7 @@ def test_disabling_ends_the_users_session_and_enabling_lets_them_back(app, clien
     assert "Inaktiv – kan inte logga in" in response.get_data(as_text=True)
     assert db.session.get(User, user.id).active is False
     assert theirs.get("/").status_code == 302
-    assert theirs.post("/logga-in", data={"email": user.email, "password": PASSWORD}).status_code == 200
+    assert theirs.post("/logga-in", data={"email": user.email, "password": PASSWORD}).status_code == 403
 
     client.post(f"/admin/anvandare/{user.id}/aktivera")
     assert db.session.get(User, user.id).active is True

@@ -70,7 +70,7 @@ def test_disabled_account_cannot_log_in_and_is_told_to_call_the_admin(client, ma
     accounts.set_active("test", user, False)
     response = _login(client, user.email)
     assert response.status_code == 403
-    assert "Kontot är avstängt, så du kan inte logga in." in response.get_data(as_text=True)
+    assert "Kontot är inaktiverat, så du kan inte logga in." in response.get_data(as_text=True)
     assert client.get("/").status_code == 302  # not logged in
 
 
@@ -81,7 +81,7 @@ def test_a_wrong_password_for_a_disabled_account_says_only_wrong_password(client
     response = _login(client, user.email, "fel-losenord-xx")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Fel e-postadress eller lösenord." in page and "avstängt" not in page
+    assert "Fel e-postadress eller lösenord." in page and "inaktiverat" not in page
 
 
 def test_disabling_ends_an_open_session_at_the_next_request(client, make_user, login):
