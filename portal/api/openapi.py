@@ -16,7 +16,10 @@ REVISION = {"type": "object", "required": ["version", "title", "published"], "pr
     "version": {"type": "integer"}, "title": {"type": "string"}, "published": {"type": "boolean"},
     "published_at": NULLABLE_STRING, "created_at": {"type": "string"}, "author": {"type": "string"},
     "change_note": NULLABLE_STRING, "change_kind": {"type": "string", "nullable": True, "enum": ["minor", "substantial", None]},
-    "metadata": {"type": "object"}, "markdown": {"type": "string"}, "html": {"type": "string"}}}
+    "metadata": {"type": "object"},
+    "markdown": {"type": "string", "description": "The version's Markdown. Notes to the editors (quotes "
+                 "beginning '**Kontrollera (redaktör):**') only for those who may edit the document"},
+    "html": {"type": "string"}}}
 ADOPTION = {"type": "object", "required": ["routine", "unit_id", "status"], "properties": {
     "routine": {"type": "string"}, "routine_title": {"type": "string"}, "current_version": {"type": "integer"},
     "department": {"type": "string"}, "unit_id": {"type": "integer"}, "unit": {"type": "string"},

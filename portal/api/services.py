@@ -13,7 +13,8 @@ from portal.clock import utcnow
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook import services as handbook
-from portal.policy import authorize
+from portal.handbook.markdown import without_editor_notes
+from portal.policy import authorize, can
 
 TOKEN_PREFIX = "svp_"
 
@@ -117,14 +118,18 @@ def document_summary(document) -> dict:
             "url": f"/handbok/{document.slug}"}
 
 
-def revision_json(revision, *, content: bool) -> dict:
+def revision_json(user, revision, *, content: bool) -> dict:
+    """A version as JSON; with content its metadata, Markdown and HTML. The Markdown keeps the notes to
+    the editors only for those who may read the source (as the compare page's source view)."""
     data = {"version": revision.number, "title": revision.title, "published": revision.is_published,
             "published_at": revision.published_at.isoformat() + "Z" if revision.published_at else None,
             "created_at": revision.created_at.isoformat() + "Z", "author": revision.author_label,
             "change_note": revision.change_note,
             "change_kind": None if revision.substantial is None else ("substantial" if revision.substantial else "minor")}
     if content:
-        data.update({"metadata": revision.meta, "markdown": revision.body, "html": revision.html})
+        markdown = revision.body if can(user, "document.read_source", revision.document) \
+            else without_editor_notes(revision.body)
+        data.update({"metadata": revision.meta, "markdown": markdown, "html": revision.html})
     return data
 
 

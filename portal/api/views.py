@@ -63,14 +63,14 @@ def documents():
 @per_document
 def document(doc):
     return jsonify({"document": services.document_summary(doc),
-                    "revision": services.revision_json(doc.current_revision, content=True)})
+                    "revision": services.revision_json(current_user, doc.current_revision, content=True)})
 
 
 @bp.route("/documents/<slug>/revisions")
 @requires("document.read")
 @per_document
 def revisions(doc):
-    return jsonify({"revisions": [services.revision_json(r, content=False)
+    return jsonify({"revisions": [services.revision_json(current_user, r, content=False)
                                   for r in handbook.history(current_user, doc)]})
 
 
@@ -78,7 +78,8 @@ def revisions(doc):
 @requires("document.read")
 @per_document
 def revision(doc, number: int):
-    return jsonify(services.revision_json(handbook.get_revision(current_user, doc, number), content=True))
+    return jsonify(services.revision_json(current_user, handbook.get_revision(current_user, doc, number),
+                                          content=True))
 
 
 @bp.route("/adoption")

@@ -189,6 +189,21 @@ def render(text: str, *, editor: bool = False) -> Rendered:
                     editor_notes=env.get("editor_notes", []))
 
 
+def without_editor_notes(text: str) -> str:
+    """The Markdown without its notes to the editors (the API gives readers the source too): the
+    lines of each note's quote are left out, as render() leaves out its tokens."""
+    tokens = _MD.parse(text, {"editor": True})
+    drop = set()
+    for first, _last in _editor_note_ranges(tokens):
+        start, end = tokens[first].map
+        drop.update(range(start, end))
+    if not drop:
+        return text
+    lines = [line for number, line in enumerate(text.splitlines(True)) if number not in drop]
+    kept = re.sub(r"\n{3,}", "\n\n", "".join(lines))
+    return kept.rstrip("\n") + "\n" if text.endswith("\n") else kept.rstrip("\n")
+
+
 def extract_checklist(text: str) -> list[str]:
     return render(text).checklist
 

@@ -116,3 +116,25 @@ def test_a_token_name_with_control_characters_is_refused_and_nothing_changes(cli
     assert response.status_code == 400
     assert field_error(response.get_data(as_text=True), "name") == "Texten innehåller otillåtna tecken (styrtecken)."
     assert table_snapshot() == before
+
+
+NOTE = "> **Kontrollera (redaktör):** Gäller BUS i hela länet?\n> Fråga samordnaren.\n"
+
+
+def test_readers_get_the_markdown_without_the_notes_to_the_editors(client, make_document, token_for):
+    from tests.handbook.conftest import ROUTINE_BODY
+    make_document(body=ROUTINE_BODY.replace("## Syfte\n", f"## Syfte\n\n{NOTE}\n"))
+    for path in ("/api/v1/documents/orosanmalan", "/api/v1/documents/orosanmalan/revisions/1"):
+        answer = client.get(path, headers=token_for("reader")).get_json()
+        revision = answer.get("revision", answer)
+        assert "Kontrollera" not in revision["markdown"] and "Fråga samordnaren" not in revision["markdown"]
+        assert "## Syfte\n\nAtt alla vet" in revision["markdown"]  # the rest as it was, one blank line
+        editors = client.get(path, headers=token_for("editor")).get_json()
+        assert NOTE in editors.get("revision", editors)["markdown"]
+
+
+def test_without_editor_notes_keeps_ordinary_quotes_and_text():
+    from portal.handbook.markdown import without_editor_notes
+    text = "Intro.\n\n> Ett vanligt citat.\n\n" + NOTE + "\nSlut.\n"
+    assert without_editor_notes(text) == "Intro.\n\n> Ett vanligt citat.\n\nSlut.\n"
+    assert without_editor_notes("Inget att ta bort.") == "Inget att ta bort."
