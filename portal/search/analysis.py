@@ -29,7 +29,7 @@ STOP_WORDS = frozenset(
 
 # Bump when the rules below change; with the lexicon and stop words it names the analysis, so an
 # index built by different rules is detected and rebuilt instead of silently missing words.
-RULES_VERSION = 3
+RULES_VERSION = 4
 ANALYSIS_VERSION = hashlib.sha256(
     f"{RULES_VERSION}\n{LEXICON}\n{sorted(STOP_WORDS)}".encode("utf-8")
 ).hexdigest()[:16]
@@ -59,6 +59,7 @@ class _Vocabulary:
     """The lexicon's tables in one spelling: exact, or folded for the diacritic-insensitive fields."""
 
     forms: dict[str, str]  # every known form -> its family key
+    heads: frozenset[str]  # the forms that may end a compound
     modifiers: dict[str, str]  # first parts of compounds -> family key
     keys: frozenset[str]
     strong_heads: frozenset[str]
@@ -77,7 +78,9 @@ class _Vocabulary:
         # "check|lista" is a compound, "förs|lagen" and "till|tid" are not.
         strong = {spell(form) for form in lexicon.noun_forms
                   if len(lexicon.forms[form]) >= MIN_UNKNOWN_MODIFIER_HEAD}
-        return cls(forms, table(lexicon.modifiers), frozenset(forms.values()), frozenset(strong),
+        whole = {spell(form) for form in lexicon.whole}
+        return cls(forms, frozenset(forms.keys() - whole), table(lexicon.modifiers),
+                   frozenset(forms.values()), frozenset(strong - whole),
                    frozenset(spell(form) for form in lexicon.atomic))
 
 
@@ -102,7 +105,7 @@ def _split_known(word: str, vocab: _Vocabulary) -> list[str] | None:
     best: list[list[str] | None] = [None] * (n + 1)
     for start in range(n - MIN_PART, -1, -1):
         candidates = []
-        if start > 0 and word[start:] in vocab.forms:
+        if start > 0 and word[start:] in vocab.heads:
             candidates.append([word[start:]])
         for end in range(start + MIN_PART, min(n - MIN_PART, start + MAX_MODIFIER) + 1):
             rest = best[end]
@@ -134,9 +137,13 @@ def _part_key(part: str, is_head: bool, vocab: _Vocabulary) -> str:
         return vocab.forms[part]
     if part in vocab.modifiers:
         return vocab.modifiers[part]
-    # An unknown modifier usually ends in the linking -s: "handlings" -> "handling".
+    # An unknown modifier usually ends in a linking -s: "handlings" -> "handling". A linking -e
+    # mostly stands for the -a of the noun ("självskade|beteende" is about självskada): stemmed
+    # as that noun, the part meets a search for it.
     if part.endswith("s") and len(part) > 4:
         part = part[:-1]
+    elif part.endswith("e") and len(part) > 4:
+        part = part[:-1] + "a"
     return _stem_unknown(part, vocab)
 
 

@@ -396,14 +396,21 @@ class ArrayView:
 
     # --- Ranking and facets -----------------------------------------------------------------------
 
-    def top(self, scored: Scored, limit: int, within: np.ndarray | None = None) -> list[tuple[float, int]]:
+    def top(self, scored: Scored, limit: int, within: np.ndarray | None = None,
+            tiers: np.ndarray | None = None) -> list[tuple[float, int]]:
         """The best `limit` (score, page) among the matches (within a mask), as Whoosh orders them:
-        higher score first, the lower page number first among equal scores."""
+        higher score first, the lower page number first among equal scores.
+
+        tiers: a number per page that ranks before the score (higher first), e.g. how many of the
+        query's words a page has."""
         mask = scored.mask if within is None else scored.mask & within
         ids = np.flatnonzero(mask)
         if limit < 1 or not len(ids):
             return []
         scores = scored.scores[ids]
+        if tiers is not None:
+            order = np.lexsort((ids, -scores, -tiers[ids]))[:limit]
+            return [(float(scores[i]), int(ids[i])) for i in order]
         if limit < len(ids):
             cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]
             keep = scores >= cut  # everything tied with the last place, so ties break by page number

@@ -70,6 +70,7 @@ PHRASE_TEXT_WEIGHT = 1.0
 # Every word of title, headings, body, tags and legal references is in a folded field (pairs of them
 # in "pairs"), so these decide whether a page matches at all; the exact fields only rank.
 MATCH_FIELDS = frozenset(["words_folded", "pairs"])  # a phrase in a title is in its pairs too
+RARITY_FIELD = "words_folded"  # every word of every page: where how common a word is, is read
 SYNONYM_WEIGHT = 0.8
 FUZZY_WEIGHT = 0.5
 FUZZY_MAX_CANDIDATES = 4
@@ -78,7 +79,14 @@ SUGGEST_MIN_CHARS = 2
 SUGGEST_SCAN = 100
 
 FEW_RESULTS = 3  # fewer pages with all the words than this, and pages with some of them follow
-COORDINATION = 0.9  # among pages with some of the words, more words rank higher
+COORDINATION = 0.9  # among pages with as many of the words, more of their terms rank higher
+# A word that no page has ("sek", "sekr", "självskada"), or one typed with a trailing * ("sek*"),
+# also finds the indexed words it begins, as a reader expects of a search box: the most common
+# few of them, weighted below the word itself.
+PREFIX_MIN_CHARS = 3
+PREFIX_MAX_TERMS = 8
+PREFIX_SCAN = 5000  # indexed words looked at per prefix, so a short one stays cheap on a large index
+PREFIX_WEIGHT = 0.6
 
 OR_FALLBACK = "Ingen sida innehöll alla sökorden. Här visas sidor som innehåller några av dem."
 SOME_WORDS = "Få sidor innehöll alla sökorden. Efter dem visas sidor som innehåller några av orden."
@@ -566,6 +574,19 @@ class _QueryBuilder:
     def _known(self, folded_key: str) -> bool:
         return any(self.reader.doc_frequency(field, folded_key) for field, _ in FOLDED_FIELDS)
 
+    def _prefixed(self, folded_key: str) -> list[str]:
+        """Indexed keys that begin with a word's key, most pages first: "sek" -> sekretess, sekreterare."""
+        if len(folded_key) < PREFIX_MIN_CHARS:
+            return []
+        found = []
+        for count, term in enumerate(self.reader.expand_prefix("words_folded", folded_key)):
+            if count >= PREFIX_SCAN:
+                break
+            term = term.decode("utf-8") if isinstance(term, bytes) else term
+            if term != folded_key:
+                found.append((-self.reader.doc_frequency("words_folded", term), term))
+        return [term for _, term in sorted(found)[:PREFIX_MAX_TERMS]]
+
     def _candidates(self, word: str) -> list[str]:
         """Indexed spellings within a few edits of a word, the closest and most common first."""
         edits = _max_edits(word)
@@ -586,18 +607,39 @@ class _QueryBuilder:
         return Or([Term(field, key, boost=boost * weight) for field, boost in EXACT_FIELDS]
                   + [Term(field, folded_key, boost=boost * weight) for field, boost in FOLDED_FIELDS])
 
-    def word(self, word: str, weight: float = 1.0, *, fuzzy: bool = True) -> Query:
-        if not fuzzy or self._known(normalize_word(word, folded=True)):
-            return self._terms(word, weight)
-        candidates = self._candidates(word)
-        if not candidates:
-            return self._terms(word, weight)
-        self.corrections[word] = candidates[0]
-        return Or([self._terms(candidate, weight * FUZZY_WEIGHT) for candidate in candidates])
+    def _folded_terms(self, folded_key: str, weight: float) -> Query:
+        self.folded_keys.add(folded_key)
+        return Or([Term(field, folded_key, boost=boost * weight) for field, boost in FOLDED_FIELDS])
 
-    def phrase(self, words: Sequence[str], weight: float = 1.0, *, fuzzy: bool = True) -> Query:
+    def word(self, word: str, weight: float = 1.0, *, fuzzy: bool = True, prefix: bool = False) -> Query:
+        """A word: its own terms; if no page has it, its closest spellings and the words it begins.
+
+        fuzzy=False (a synonym's member) takes the word as it is; prefix=True (typed "sek*") adds
+        the words it begins even when pages have the word itself.
+        """
+        if not fuzzy:
+            return self._terms(word, weight)
+        folded_key = normalize_word(word, folded=True)
+        known = self._known(folded_key)
+        longer = self._prefixed(folded_key) if prefix or not known else []
+        own = None
+        if known:
+            own = self._terms(word, weight)
+        else:
+            candidates = self._candidates(word)
+            if candidates:
+                self.corrections[word] = candidates[0]
+                own = Or([self._terms(candidate, weight * FUZZY_WEIGHT) for candidate in candidates])
+            elif not longer:
+                own = self._terms(word, weight)
+        alternatives = ([own] if own is not None else []) + [
+            self._folded_terms(term, weight * PREFIX_WEIGHT) for term in longer]
+        return alternatives[0] if len(alternatives) == 1 else Or(alternatives)
+
+    def phrase(self, words: Sequence[str], weight: float = 1.0, *, fuzzy: bool = True,
+               prefix: bool = False) -> Query:
         if len(words) == 1:
-            return self.word(words[0], weight, fuzzy=fuzzy)
+            return self.word(words[0], weight, fuzzy=fuzzy, prefix=prefix)
         keys = [normalize_word(w) for w in words]
         folded = [normalize_word(w, folded=True) for w in words]
         self.exact_keys.update(keys)
@@ -614,19 +656,24 @@ class _QueryBuilder:
                   for member in group.members if member.match_key != own_key]
         return Or([own, *others])
 
-    def _run(self, run: list[str]) -> list[Query]:
-        """Consecutive single words: each must match, except that a synonym's words match as a whole."""
+    def _run(self, units: list[Unit]) -> list[tuple[Query, tuple[str, ...]]]:
+        """Consecutive single words: each must match, except that a synonym's words match as a whole.
+
+        Each query comes with the words it stands for."""
+        run = [unit.words[0] for unit in units]
         matches = self.synonyms.find(run) if self.synonyms else []
         queries, position = [], 0
         for match in matches:
-            queries.extend(self.word(w) for w in run[position:match.start])
+            queries.extend((self.word(unit.words[0], prefix=unit.prefix), unit.words)
+                           for unit in units[position:match.start])
             span = run[match.start:match.stop]
             # A synonym's member is vocabulary the editors chose, not a typo: never corrected.
             own = (And([self.word(w, fuzzy=False) for w in span]) if len(span) > 1
                    else self.word(span[0], fuzzy=False))
-            queries.append(self._expanded(own, span, match.group))
+            queries.append((self._expanded(own, span, match.group), tuple(span)))
             position = match.stop
-        queries.extend(self.word(w) for w in run[position:])
+        queries.extend((self.word(unit.words[0], prefix=unit.prefix), unit.words)
+                       for unit in units[position:])
         return queries
 
     def _unit(self, unit: Unit) -> Query:
@@ -636,22 +683,53 @@ class _QueryBuilder:
             if whole:
                 own = self.phrase(unit.words, fuzzy=False)
                 return self._expanded(own, unit.words, whole[0].group)
-        return self.phrase(unit.words)
+        return self.phrase(unit.words, prefix=unit.prefix)
 
     def required(self, parsed: ParsedQuery) -> list[Query]:
-        """One query per group; all of them must match."""
-        queries: list[Query] = []
-        run: list[str] = []
+        """One query per group; all of them must match. Each is weighted by how specific it is."""
+        queries: list[tuple[Query, tuple[str, ...]]] = []
+        run: list[Unit] = []
         for group in parsed.groups:
             if len(group) == 1 and not group[0].phrase:
-                run.append(group[0].words[0])
+                run.append(group[0])
                 continue
             queries.extend(self._run(run))
             run = []
             alternatives = [self._unit(unit) for unit in group]
-            queries.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
+            queries.append((alternatives[0] if len(alternatives) == 1 else Or(alternatives),
+                            tuple(word for unit in group for word in unit.words)))
         queries.extend(self._run(run))
-        return queries
+        if len(queries) > 1:
+            specific = [self._specificity(said) for _, said in queries]
+            most = max(specific)
+            for (query, _), value in zip(queries, specific):
+                _scale(query, value / most)
+        return [query for query, _ in queries]
+
+    def _specificity(self, said: Sequence[str]) -> float:
+        """How much the words of one part of a query say about a page: near 0 for a word on every
+        page, most of 1 for a word on a few; a part is as specific as its rarest word.
+
+        Whoosh's idf, log(N / (n + 1)) + 1, gives a word on every page ("barn", in a handbook about
+        children) nearly half the weight of a word on one page, so in a question the common words
+        outvote the one that says what it is about ("vad gör jag om ett barn berättar"). Each part
+        is scaled to the Robertson / Spärck Jones idf of BM25 as Lucene has it,
+        log(1 + (N - n + 0.5) / (n + 0.5)), with n the pages having the word anywhere. Only the
+        parts are weighed against each other: one word, with its synonyms, ranks as Whoosh ranks it.
+        """
+        total = self.reader.doc_count_all()
+        best = 0.0
+        for word in said:
+            pages = self.reader.doc_frequency(RARITY_FIELD, normalize_word(word, folded=True))
+            if not pages and word in self.corrections:
+                pages = self.reader.doc_frequency(RARITY_FIELD,
+                                                  normalize_word(self.corrections[word], folded=True))
+            if not pages or not total:
+                return 1.0  # a word no page has, found by its spellings or as a prefix: rare
+            value = (math.log(1 + (total - pages + 0.5) / (pages + 0.5))
+                     / (math.log(total / (pages + 1)) + 1))
+            best = max(best, value)
+        return best or 1.0
 
     def excluded(self, parsed: ParsedQuery) -> Query | None:
         if not parsed.excluded:
@@ -660,6 +738,13 @@ class _QueryBuilder:
         query = Or([self.phrase(unit.words, fuzzy=False) for unit in parsed.excluded])
         self.exact_keys, self.folded_keys = exact, folded  # excluded words are never highlighted
         return query
+
+
+def _scale(query: Query, factor: float) -> None:
+    """Multiply a query's score by factor (a lone part of And/Or is scored without its parent's boost)."""
+    while isinstance(query, (And, Or)) and len(query.subqueries) == 1:
+        query = query.subqueries[0]
+    query.boost *= factor
 
 
 def _facet_counts(masks: dict[str, dict[str, np.ndarray]], base: np.ndarray,
@@ -705,7 +790,9 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
     """Search for any user input; bad input gives notices in the result, never an exception.
 
     Words are matched by their base form, their compound parts and without diacritics; synonyms
-    expand to their group; a word the index does not know is matched by its closest spellings.
+    expand to their group; a word the index does not know is matched by its closest spellings
+    and by the longer words it begins (so does a word typed with a trailing *). Pages with more of
+    the words rank first, and a word on nearly every page weighs little against a rare one.
     Filters (kind, department, tag) narrow the hits; facet counts respect the other filters.
     Raises IndexUnavailable only when the index itself cannot be read.
     """
@@ -739,9 +826,15 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
         everything = And(required) if len(required) > 1 else required[0]
         all_words = matching(everything)
         partial = np.zeros_like(all_words)
+        words_matched = None  # per page, how many of the required words it has
         if np.count_nonzero(all_words) < FEW_RESULTS and len(required) > 1:
-            # Pages with only some of the words come after those with all of them.
-            partial = matching(Or(required)) & ~all_words
+            # Pages with only some of the words come after those with all of them, those with
+            # more of the words first: in "pappa slår barnet" the one page with "slår" and
+            # "barnet" before the many with "barnet" alone, however often they say it.
+            words_matched = np.zeros(all_words.shape, dtype=np.int64)
+            for query in required:
+                words_matched += matching(query)
+            partial = (words_matched > 0) & ~all_words
             if partial.any():
                 messages.append(OR_FALLBACK if not all_words.any() else SOME_WORDS)
         base = all_words | partial
@@ -762,7 +855,7 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
             top = view.top(view.scored(without_excluded(everything)), wanted, within=allowed_all)
         if allowed_partial.any() and len(top) < wanted:
             some = view.scored(without_excluded(Or(required, scale=COORDINATION)))
-            top += view.top(some, wanted - len(top), within=allowed_partial)
+            top += view.top(some, wanted - len(top), within=allowed_partial, tiers=words_matched)
         matcher = TermMatcher(builder.exact_keys, builder.folded_keys)
         hits = tuple(_hit(searcher.stored_fields(docnum), score, matcher)
                      for score, docnum in top[start:wanted])

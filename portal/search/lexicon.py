@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# One word family per line:  lemma  paradigm  [extra forms ...]  [key=K]  [mod=a,b]  [atomic]
+# One word family per line:  lemma  paradigm  [extra forms ...]  [key=K]  [mod=a,b]  [atomic]  [whole]
 #
 # paradigm  generates                                           example
 #   a       1st declension, -a/-or                              skola skolan skolor skolorna
@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 # mod=    forms the word takes as the first part of a compound (oro -> oros-, hälsa -> hälso-).
 #         Nouns get their lemma (and -s for consonant endings) as modifiers without asking.
 # atomic  a compound-looking word that must not be split (förskola is not "för" + "skola").
+# whole   the forms are words of their own, never the last part of a compound: the "slagen" of
+#         slå must not take "sjukvårds|lagen" apart as "sjukvård|slagen".
 LEXICON = """
 # people and roles
 rektor          er      mod=rektors
@@ -107,6 +109,10 @@ heder           noun    hedern hederns     mod=heders
 förtryck        0       mod=förtrycks
 relatera        v1
 misshandel      noun    misshandeln misshandelns
+misshandla      v1      key=misshandel
+# strong verbs of what a child tells: the forms Snowball cannot join ("slog", "slaget" and "slår")
+slå             verb    slår slås slog slogs slagit slagits slagen slaget slagna slag   whole
+skära           verb    skär skärs skar skurit skurits skuren skuret skurna   whole
 övergrepp       0       mod=övergrepps
 kränkning       ar
 mobbning        ar
@@ -148,6 +154,7 @@ arbete          n       mod=arbets
 arbeta          v1      key=arbete
 behov           0       mod=behovs
 problem         0
+beteende        n
 problematisk    adj
 individuell     adj
 särskild        adj     särskilt
@@ -234,13 +241,17 @@ class Lexicon:
     modifiers: dict[str, str] = field(default_factory=dict)
     noun_forms: set[str] = field(default_factory=set)
     atomic: set[str] = field(default_factory=set)
+    whole: set[str] = field(default_factory=set)  # forms that are never the head of a compound
 
 
-def _parse_line(line: str) -> tuple[str, str, list[str], dict[str, str], bool]:
+FLAGS = frozenset(["atomic", "whole"])
+
+
+def _parse_line(line: str) -> tuple[str, str, list[str], dict[str, str], set[str]]:
     lemma, paradigm, *rest = line.split()
-    extras = [item for item in rest if "=" not in item and item != "atomic"]
+    extras = [item for item in rest if "=" not in item and item not in FLAGS]
     options = dict(item.split("=", 1) for item in rest if "=" in item)
-    return lemma, paradigm, extras, options, "atomic" in rest
+    return lemma, paradigm, extras, options, FLAGS.intersection(rest)
 
 
 def _automatic_modifiers(lemma: str, paradigm: str) -> list[str]:
@@ -258,7 +269,7 @@ def build_lexicon(text: str = LEXICON) -> Lexicon:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        lemma, paradigm, extras, options, atomic = _parse_line(line)
+        lemma, paradigm, extras, options, flags = _parse_line(line)
         key = options.get("key", lemma)
         stem = lemma[:-1] if lemma.endswith(("a", "e")) else lemma
         forms = PARADIGMS[paradigm](lemma, stem) + extras
@@ -266,8 +277,10 @@ def build_lexicon(text: str = LEXICON) -> Lexicon:
             lexicon.forms.setdefault(form, key)
             if paradigm in NOUN_PARADIGMS:
                 lexicon.noun_forms.add(form)
-            if atomic:
+            if "atomic" in flags:
                 lexicon.atomic.add(form)
+            if "whole" in flags:
+                lexicon.whole.add(form)
         modifiers = options["mod"].split(",") if "mod" in options else []
         for modifier in modifiers + _automatic_modifiers(lemma, paradigm):
             lexicon.modifiers.setdefault(modifier, key)

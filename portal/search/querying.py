@@ -49,10 +49,14 @@ def lone_operator(word: str) -> str:
 
 @dataclass(frozen=True)
 class Unit:
-    """One thing to look for: a word, or a phrase (quoted, or a hyphenated word such as BUS-grupp)."""
+    """One thing to look for: a word, or a phrase (quoted, or a hyphenated word such as BUS-grupp).
+
+    prefix: a word typed with a trailing * ("sek*"), also searched as the start of longer words.
+    """
 
     words: tuple[str, ...]
     phrase: bool = False
+    prefix: bool = False
 
 
 @dataclass
@@ -80,6 +84,7 @@ class _Chunk:
     text: str = ""
     negated: bool = False
     words: tuple[str, ...] = ()
+    prefix: bool = False
 
 
 def _clean(raw: str, parsed: ParsedQuery) -> str:
@@ -111,6 +116,10 @@ def _strip_modifiers(chunk: str, parsed: ParsedQuery) -> str:
         parsed.notice(MODIFIERS)
         return MODIFIER.sub(" ", chunk).strip() or chunk
     return chunk
+
+
+# A word with a trailing * (and perhaps punctuation after it): "sek*", "orosanm*?".
+TRAILING_STAR = re.compile(r"-?[^\W_]+\*+[?!.,]*")
 
 
 def _strip_wildcards(chunk: str, parsed: ParsedQuery) -> str:
@@ -153,6 +162,9 @@ def _chunks(text: str, parsed: ParsedQuery) -> list[_Chunk]:
         if piece in "()":
             parsed.notice(PARENTHESES)
             continue
+        prefix = phrase is None and TRAILING_STAR.fullmatch(piece) is not None
+        if prefix:  # what a trailing * asks for is done, so nothing needs saying
+            piece = piece.rstrip("*?!.,")
         piece = _strip_modifiers(_strip_wildcards(piece, parsed), parsed)
         if phrase is not None:
             phrase.append(piece)
@@ -163,7 +175,8 @@ def _chunks(text: str, parsed: ParsedQuery) -> list[_Chunk]:
         else:
             negated = piece.startswith("-") and len(piece) > 1
             found = _words(piece.lstrip("-"), parsed)
-            chunks.append(_Chunk("phrase" if len(found) > 1 else "word", piece, negated, found))
+            chunks.append(_Chunk("phrase" if len(found) > 1 else "word", piece, negated, found,
+                                 prefix and len(found) == 1))
     return chunks
 
 
@@ -202,7 +215,7 @@ def parse_query(raw: str | None) -> ParsedQuery:
             parsed.notice(TOO_MANY_WORDS)
             break
         unit_words = chunk.words[:word_budget]
-        unit = Unit(unit_words, phrase=len(unit_words) > 1)
+        unit = Unit(unit_words, phrase=len(unit_words) > 1, prefix=chunk.prefix)
         word_budget -= len(unit.words)
         if chunk.negated or negate_next:
             parsed.excluded.append(unit)

@@ -49,6 +49,10 @@ tystnadsplikt = sekretess
 samtycke = medgivande
 fritidsgård = ungdomsgård
 skolkurator = kurator
+# Vardagsord för tecken som rutinerna beskriver
+självskadebeteende = självskada = skära sig
+bristande hygien = smutsig = ovårdad
+tvångsäktenskap = tvångsgifte = äktenskapstvång
 """
 
 MAX_LINES = 2000

@@ -1,5 +1,6 @@
 """Search fixtures: a small municipal handbook as plain document dicts, and indexes built from it."""
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -150,6 +151,22 @@ def find(corpus_index):
 # --- Portal fixtures: documents through the handbook services, searched through the app -----------
 
 from tests.handbook.conftest import ROUTINE_BODY, make_document, system  # noqa: E402,F401
+
+INNEHALL = Path(__file__).resolve().parents[2] / "innehall"
+
+
+@pytest.fixture
+def shipped_handbook(app):
+    """The handbook the product ships (innehall/), imported and indexed."""
+    from portal.content import services as content
+    from portal.policy import SystemActor
+    from portal.search import services
+
+    if not INNEHALL.is_dir():
+        pytest.fail(f"{INNEHALL} is missing: the shipped handbook is part of the product")
+    report = content.import_directory(SystemActor("test"), INNEHALL)
+    assert not report.refused, report.refused
+    services.rebuild_index()
 
 
 @pytest.fixture
