@@ -107,7 +107,9 @@ def register_error_handlers(app):
         return error_response(400, "Formuläret har gått ut eller saknar säkerhetstoken, så ingenting har "
                                    "sparats eller ändrats. Har du skrivit något du vill behålla: gå tillbaka med "
                                    "webbläsarens Bakåt-knapp och kopiera texten innan du laddar om sidan och "
-                                   "försöker igen (logga in igen om du blir ombedd).")
+                                   "försöker igen (logga in igen om du blir ombedd). Text i handbokens "
+                                   "redigering finns kvar i den här fliken: öppna redigeringen igen, så får du "
+                                   "välja att återställa den.")
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):

@@ -135,7 +135,8 @@ def requires(action: str):
                 if request.method == "POST":  # logged out (another tab, a timeout) while filling in a form
                     flash("Du är inte inloggad längre, så det du skickade sparades inte. Har du skrivit något du "
                           "vill behålla: gå tillbaka med webbläsarens Bakåt-knapp och kopiera det innan du "
-                          "loggar in.", "warning")
+                          "loggar in. Text i handbokens redigering finns kvar i den här fliken och erbjuds "
+                          "igen när du har loggat in.", "warning")
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             authorize(user, action)
             return view(*args, **kwargs)
