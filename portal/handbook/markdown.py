@@ -204,6 +204,30 @@ def without_editor_notes(text: str) -> str:
     return kept.rstrip("\n") + "\n" if text.endswith("\n") else kept.rstrip("\n")
 
 
+# "[fyll i telefonnummer]": a blank the municipality has not filled in yet (the shipped handbook has
+# them where only the municipality knows the answer; /redaktor lists them).
+_BLANK = re.compile(r"\[fyll i\s+([^\]<>]*)\]", re.I)
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def mark_blanks(html: str, *, editor: bool = False) -> tuple[str, int]:
+    """The HTML with each blank marked, and how many there are. Readers see "Uppgift saknas (what)"
+    instead of the bracket; editors see the bracket, marked. Only text between tags is touched (the
+    renderer escapes < and > inside attributes), and what is put back was escaped text already."""
+    count = 0
+
+    def mark(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        shown = match.group(0) if editor else f"Uppgift saknas ({' '.join(match.group(1).split())})"
+        return f'<span class="blank">{shown}</span>'
+
+    parts = _TAG.split(html)
+    for index in range(0, len(parts), 2):  # even parts are text, odd ones tags
+        parts[index] = _BLANK.sub(mark, parts[index])
+    return "".join(parts), count
+
+
 def extract_checklist(text: str) -> list[str]:
     return render(text).checklist
 

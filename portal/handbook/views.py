@@ -13,7 +13,7 @@ from portal.handbook import services
 from portal.handbook.diff import word_diff
 from portal.handbook.forms import (CreateForm, EditForm, EmptyForm, PublishForm, RenameForm,
                                    StructureForm, fill_meta, meta_from_form)
-from portal.handbook.markdown import render
+from portal.handbook.markdown import mark_blanks, render
 from portal.org import services as org
 from portal.pagecache import cached_html, page_cache
 from portal.policy import can, requires
@@ -163,11 +163,12 @@ def _render_document_page(doc, dashboard: bool) -> DocumentPage:
     children, total_children = services.published_children(doc, services.CHILDREN_SHOWN)
     actions = {"edit": can(current_user, "document.edit", doc),
                "adoption": doc.kind != "section" and dashboard}
+    prose, blanks = mark_blanks(render(revision.body, editor=True).html if editor_view else revision.html,
+                                editor=editor_view)
     article = get_template_attribute("handbook/_document.html", "document_article")(
         doc, revision, children, total_children if total_children > len(children) else 0,
         services.linked_documents(revision), services.backlinks(doc),
-        services.pending_draft(doc) if editor_view else None, actions,
-        render(revision.body, editor=True).html if editor_view else None)
+        services.pending_draft(doc) if editor_view else None, actions, Markup(prose), blanks, editor_view)
     crumbs = get_template_attribute("handbook/_document.html", "document_crumbs")(services.breadcrumbs(doc), doc)
     return DocumentPage(revision.title, Markup(crumbs), Markup(article), facts)
 

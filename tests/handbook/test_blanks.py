@@ -1,0 +1,38 @@
+"""Blanks the municipality has not filled in ("[fyll i telefonnummer]") are marked on the document page:
+readers see "Uppgift saknas" and what to do meanwhile, editors see the bracket and how many there are."""
+from portal.handbook.markdown import mark_blanks, render
+
+BODY = ("Vem ringer jag?\n\n| Vad | Telefon |\n|---|---|\n| Socialjouren | [fyll i telefonnummer till socialjouren] |\n"
+        "| Polisen | 114 14 |\n\nE-tjänst: [Fyll i  adress till e-tjänsten].\n")
+
+
+def test_a_reader_sees_what_is_missing_and_whom_to_call_meanwhile(client, login_as, make_document):
+    make_document(body=BODY)
+    login_as("reader")
+    page = client.get("/handbok/orosanmalan").get_data(as_text=True)
+    assert "[fyll i" not in page.lower()
+    assert '<td><span class="blank">Uppgift saknas (telefonnummer till socialjouren)</span></td>' in page
+    assert '<span class="blank">Uppgift saknas (adress till e-tjänsten)</span>' in page
+    assert "Några uppgifter på sidan är inte ifyllda än" in page and "Är någon i akut fara: ring 112." in page
+
+
+def test_an_editor_sees_the_brackets_marked_and_counted(client, login_as, make_document):
+    make_document(body=BODY)
+    login_as("editor")
+    page = client.get("/handbok/orosanmalan").get_data(as_text=True)
+    assert '<span class="blank">[fyll i telefonnummer till socialjouren]</span>' in page
+    assert "Sidan har 2 uppgifter att fylla i (markerade nedan)." in page
+
+
+def test_a_page_without_blanks_has_no_notice(client, login_as, make_document):
+    make_document()
+    login_as("reader")
+    page = client.get("/handbok/orosanmalan").get_data(as_text=True)
+    assert "Uppgift saknas" not in page and "inte ifyllda än" not in page
+
+
+def test_only_text_is_marked_never_inside_a_tag():
+    html = render('[SIP](sip "[fyll i titel]") och [fyll i <script>x</script>]\n').html
+    marked, count = mark_blanks(html)
+    assert 'title="[fyll i titel]"' in marked and count == 1
+    assert "<script>" not in marked
