@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from portal.api import services as api
 from portal.auth import services
 from portal.auth.forms import ChangePasswordForm, LoginForm
 from portal.errors import ValidationError
@@ -78,4 +79,5 @@ def account():
             login_user(current_user._get_current_object())
             flash("Ditt lösenord är bytt. Andra inloggningar har loggats ut.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form), 400 if form.errors else 200
+    tokens = [t for t in api.tokens_of(current_user) if t.active]
+    return render_template("auth/account.html", form=form, tokens=tokens), 400 if form.errors else 200

@@ -1,4 +1,4 @@
-"""A user's own account page: changing the password."""
+"""A user's own account page: changing the password, their API keys."""
 from portal.auth import services as accounts
 from portal.extensions import db
 from tests.conftest import PASSWORD, PortalClient
@@ -53,3 +53,20 @@ def test_password_hash_is_argon2id(make_user):
     user = make_user("reader")
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
+
+
+def test_the_account_page_lists_ones_own_active_api_keys_and_who_issues_them(client, make_user, login):
+    from portal.api import services as api
+    from portal.policy import SystemActor
+
+    user = make_user("reader")
+    other = make_user("reader")
+    kept, _ = api.issue_token(SystemActor("test"), user, "Rapportverktyg")
+    revoked, _ = api.issue_token(SystemActor("test"), user, "Gammal integration")
+    api.revoke_token(SystemActor("test"), revoked)
+    api.issue_token(SystemActor("test"), other, "Någon annans nyckel")
+    login(user)
+    page = client.get("/konto").get_data(as_text=True)
+    assert "Nycklar skapas och återkallas av en administratör" in page
+    assert f"Rapportverktyg (<code>{kept.prefix}…</code>)" in page and "aldrig använd" in page
+    assert "Gammal integration" not in page and "Någon annans nyckel" not in page
