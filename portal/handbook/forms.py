@@ -1,6 +1,7 @@
 """Forms for creating, editing, publishing and organising handbook documents."""
 from wtforms import (HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.validators import ValidationError as FieldError
 
@@ -13,6 +14,13 @@ CHANGE_CHOICES = choices([("minor", "Språklig ändring – innebörden är dens
                             ("substantial", "Väsentlig ändring – enheterna behöver bekräfta rutinen igen")])
 
 
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a group of checkboxes (a plain click adds one; no Ctrl, works without JS)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class MetaFields:
     """Document-control fields shared by the create and edit forms (validated by the service)."""
 
@@ -22,7 +30,7 @@ class MetaFields:
     review_by = StringField("Revideras senast", validators=[Optional(), Length(max=10, message="Skriv ÅÅÅÅ-MM-DD.")],
                             render_kw={"type": "date"})
     owner = StringField("Dokumentansvarig", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
-    applies_to = SelectMultipleField("Gäller för förvaltningar", coerce=int)
+    applies_to = CheckboxesField("Gäller för förvaltningar", coerce=int)
     legal_refs = TextAreaField("Lagrum (ett per rad)", validators=[Optional(), Length(max=5000)],
                                render_kw={"rows": 3})
     tags = StringField("Nyckelord (kommaseparerade)", validators=[Optional(), Length(max=2000)])
@@ -38,12 +46,14 @@ class EditForm(MetaFields, Form):
                                 render_kw={"rows": 2})
     change_kind = RadioField("Typ av ändring", choices=CHANGE_CHOICES, validators=[Optional()],
                              validate_choice=True)
+    confirm_removal = StringField(validators=[Optional(), Length(max=2000)])  # ScopeLoss.token; see _publish_box
 
 
 class CreateForm(MetaFields, Form):
     title = StringField("Rubrik", validators=[DataRequired("Ange en rubrik."),
                                               Length(max=200, message="Högst 200 tecken.")])
-    slug = StringField("Adress", validators=[DataRequired("Ange en adress."), Length(max=80, message="Högst 80 tecken.")])
+    # Longer input than an address may be is cleaned into a proposal by the service, not refused here.
+    slug = StringField("Adress", validators=[Optional(), Length(max=500, message="Högst 80 tecken.")])
     kind = SelectField("Typ", choices=KIND_CHOICES, validate_choice=True)
     department = SelectField("Ägande förvaltning", coerce=int, validate_choice=True)
     parent = SelectField("Placering i handboken", coerce=int, validate_choice=True)
@@ -56,6 +66,13 @@ class PublishForm(Form):
     change_kind = RadioField("Typ av ändring", choices=CHANGE_CHOICES, validate_choice=True,
                              validators=[InputRequired("Välj typ av ändring.")])
     number = HiddenField(validators=[InputRequired()])
+    # A checkbox (never a hidden field: hidden_tag would confirm by itself) carrying ScopeLoss.token.
+    confirm_removal = StringField(validators=[Optional(), Length(max=2000)])
+
+
+def confirmed_removal(form) -> list[int]:
+    """The department ids the editor agreed to take out of "gäller för" (the checkbox's value)."""
+    return [int(part) for part in (form.confirm_removal.data or "").split(",") if part.isdigit() and len(part) <= 9]
 
 
 def _in_range(low: int, high: int):
@@ -75,7 +92,13 @@ class StructureForm(Form):
 
 
 class RenameForm(Form):
-    slug = StringField("Ny adress", validators=[DataRequired("Ange en adress."), Length(max=80, message="Högst 80 tecken.")])
+    slug = StringField("Ny adress", validators=[DataRequired("Ange en adress."),
+                                                Length(max=500, message="Högst 80 tecken.")])
+
+
+class RestoreForm(Form):
+    # The unpublished draft the editor was shown and agreed to restore over (the confirmation page).
+    over_draft = HiddenField()
 
 
 class EmptyForm(Form):

@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta
 
 from blinker import Namespace
 from flask import g, has_request_context
-from sqlalchemy import and_, func, not_, or_, select, update
+from sqlalchemy import and_, exists, func, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
 from portal import audit, clock
+from portal.adoption.models import Adoption, Confirmation, ItemProgress
 from portal.clock import DATE_RANGE_TEXT, date_in_range, utcnow
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
@@ -29,7 +30,7 @@ from portal.handbook.merge import merge_text
 from portal.handbook.models import (CONTROLLED_KINDS, KINDS, ContentVersion, Document, DocumentChange,
                                     Revision, RevisionLink, SlugRedirect)
 from portal.org import services as org
-from portal.org.models import Department
+from portal.org.models import Department, Unit
 from portal.policy import authorize, can
 
 signals = Namespace()
@@ -71,13 +72,54 @@ def _has_control_chars(text: str) -> bool:
 has_control_chars = _has_control_chars  # the content import checks its own front matter with it
 
 
-def validate_slug(slug: str) -> str:
-    slug = (slug or "").strip().lower()
+def slug_from_text(text: str) -> str:
+    """The address a title (or a mistyped address) makes, as the shipped handbook's addresses look:
+    lower case, å/ä/ö → a/a/o, every run of other characters one hyphen; "" when nothing is left."""
+    return org.slugify(text or "").rstrip("-")  # slugify cuts at 60 characters, maybe after a hyphen
+
+
+def _slug_error(message: str, proposal: str | None) -> ValidationError:
+    """A refused address; with a free proposal the message names it and the form shows it (details)."""
+    if proposal:
+        message += f" Förslag: {proposal}"
+    return ValidationError(message, field="slug", proposal=proposal)
+
+
+def free_slug(base: str, document: Document | None = None) -> str | None:
+    """`base`, or `base` with the first free number (-2, -3 …): an address no document has or had."""
+    for candidate in [base] + [f"{base[:75].rstrip('-')}-{n}" for n in range(2, 100)]:
+        if SLUG_RE.match(candidate) and candidate not in RESERVED_SLUGS and not slug_taken(candidate, document):
+            return candidate
+    return None
+
+
+def validate_slug(slug: str, document: Document | None = None) -> str:
+    typed = (slug or "").strip()
+    slug = typed.lower()
     if not SLUG_RE.match(slug):
-        raise ValidationError("Adressen får bara innehålla a–z, 0–9 och bindestreck (högst 80 tecken), "
-                              "t.ex. orosanmalan.", field="slug")
+        cleaned = slug_from_text(typed)
+        raise _slug_error("Adressen får bara innehålla a–z, 0–9 och bindestreck (högst 80 tecken), "
+                          "t.ex. orosanmalan.", free_slug(cleaned, document) if cleaned else None)
     if slug in RESERVED_SLUGS:
-        raise ValidationError(f"Adressen ”{slug}” är reserverad. Välj en annan.", field="slug")
+        raise _slug_error(f"Adressen ”{slug}” är reserverad. Välj en annan.", free_slug(slug, document))
+    return slug
+
+
+def new_document_slug(slug: str, title: str) -> str:
+    """The address of a new document: the one typed, or when none is typed the one its title makes.
+    Never taken or reserved; when it is, the error proposes the first free variant."""
+    if (slug or "").strip():
+        slug = validate_slug(slug)
+        if slug_taken(slug):
+            raise _slug_error(f"Adressen ”{slug}” används redan.", free_slug(slug))
+        return slug
+    slug = slug_from_text(title)
+    if not slug:
+        raise ValidationError("Rubriken innehåller inga bokstäver eller siffror att göra en adress av. "
+                              "Skriv en adress (a–z, 0–9 och bindestreck).", field="slug")
+    if slug in RESERVED_SLUGS or slug_taken(slug):
+        why = "är reserverad" if slug in RESERVED_SLUGS else "används redan"
+        raise _slug_error(f"Adressen ”{slug}”, som bildas av rubriken, {why}.", free_slug(slug))
     return slug
 
 
@@ -366,9 +408,15 @@ def published_children(document: Document, limit: int) -> tuple[list[Document], 
     return children, db.session.scalar(select(func.count()).select_from(stmt.subquery()))
 
 
-def breadcrumbs(document: Document) -> list[Document]:
+def breadcrumbs(document: Document, user=None) -> list[Document]:
+    """The document's ancestors from the top, as far up as the viewer can follow them: published ones,
+    or with `user` those they may see. The trail stops below a parent they may not see (a draft, for a
+    reader): the tree then shows the document at the top, and a crumb would lead to a missing page.
+    Without `user` it is the trail every reader gets (the document page's cached one)."""
     trail, node, seen = [], document.parent, set()
     while node is not None and node.id not in seen:
+        if not (node.is_published if user is None else visible_to(user, node)):
+            break
         seen.add(node.id)
         trail.insert(0, node)
         node = node.parent
@@ -607,13 +655,12 @@ def add_document(actor, *, slug: str, title: str, kind: str, department: Departm
                  meta: dict | None = None) -> Document:
     """A new document with its first draft, in the caller's transaction."""
     _check_department(actor, department)
-    slug, title, kind = validate_slug(slug), validate_title(title), validate_kind(kind)
+    title, kind = validate_title(title), validate_kind(kind)
+    slug = new_document_slug(slug, title)
     if position is not None:
         validate_position(position)
     body, meta = normalize_body(body or default_body(kind)), normalize_meta(meta or {})
     _resolve_departments(meta["applies_to"])
-    if slug_taken(slug):
-        raise ValidationError(f"Adressen ”{slug}” används redan.", field="slug")
     if position is None:
         position = (db.session.scalar(select(func.max(Document.position))
                                       .where(Document.parent_id == (parent.id if parent else None))) or 0) + 10
@@ -690,9 +737,84 @@ def add_draft(actor, document: Document, *, base_number: int, title: str, body: 
     return revision
 
 
-def publish(document: Document, revision: Revision, editor, note: str, substantial) -> Revision:
-    """Publish the newest revision with a change note and a choice of minor or substantial change."""
-    revision = stamp_published(document, revision, editor, note, substantial)
+UNITS_NAMED = 5  # units a scope-loss message names before "med flera"
+
+
+@dataclass
+class ScopeLoss:
+    """Departments a publish takes out of a routine's "gäller för" while units of theirs have adoption
+    work on it (ticked or commented items, confirmations). Those units lose the routine from their
+    lists, the dashboards, the exports and the API; the work stays stored, and shows again if the
+    department is added back (progress follows the item's text)."""
+
+    departments: list[Department]
+    units: list[Unit]
+
+    @property
+    def department_ids(self) -> list[int]:
+        return sorted(d.id for d in self.departments)
+
+    @property
+    def token(self) -> str:
+        """What the editor's confirmation carries: these departments, no others."""
+        return ",".join(map(str, self.department_ids))
+
+    @property
+    def department_names(self) -> str:
+        names = [d.name for d in self.departments]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
+
+    @property
+    def unit_count(self) -> str:
+        return f"{len(self.units)} {'enhet' if len(self.units) == 1 else 'enheter'}"
+
+    @property
+    def message(self) -> str:
+        named = ", ".join(u.name for u in self.units[:UNITS_NAMED]) + (" med flera" if len(self.units) > UNITS_NAMED
+                                                                         else "")
+        return (f"Publiceringen tar bort {self.department_names} ur ”Gäller för”. {self.unit_count} där "
+                f"({named}) har redan påbörjat eller bekräftat införandet och förlorar rutinen ur sina listor: "
+                "Min enhet, införandeöversikten, exporterna och API:t. Det de har gjort sparas och syns igen om "
+                "förvaltningen läggs till på nytt. Bekräfta borttagningen när du publicerar, eller låt "
+                "förvaltningen vara kvar under ”Gäller för”.")
+
+
+def scope_loss(document: Document, applies_to: list[str]) -> ScopeLoss | None:
+    """What publishing a version whose "gäller för" is `applies_to` (department names) would take from
+    units that have started adopting the published routine; None when nothing."""
+    if not document.is_published or document.kind not in CONTROLLED_KINDS:
+        return None
+    # A name that means no department (publishing refuses it anyway) keeps none: no error while looking.
+    kept = {d.id for d in map(org.department_by_name, applies_to or []) if d is not None}
+    removed = {d.id: d for d in document.applies_to if d.id not in kept}
+    if not removed:
+        return None
+    worked = or_(exists().where(Confirmation.adoption_id == Adoption.id),
+                 exists().where(ItemProgress.adoption_id == Adoption.id,
+                                or_(ItemProgress.done.is_(True), ItemProgress.comment != "")))
+    units = list(db.session.scalars(
+        select(Unit).join(Adoption, Adoption.unit_id == Unit.id)
+        .where(Adoption.document_id == document.id, Unit.department_id.in_(list(removed)),
+               Unit.active.is_(True), worked).order_by(Unit.name)))
+    if not units:
+        return None
+    departments = sorted({u.department_id for u in units})
+    return ScopeLoss([removed[i] for i in departments], units)
+
+
+def _check_scope_loss(document: Document, applies_to: list[str], confirmed_removal) -> None:
+    loss = scope_loss(document, applies_to)
+    if loss is not None and not set(loss.department_ids) <= set(confirmed_removal or ()):
+        raise ValidationError(loss.message, field="confirm_removal", loss=loss)
+
+
+def publish(document: Document, revision: Revision, editor, note: str, substantial, *,
+            confirmed_removal=()) -> Revision:
+    """Publish the newest revision with a change note and a choice of minor or substantial change.
+
+    A version that takes departments out of "gäller för" while units there have adoption work is
+    published only when `confirmed_removal` holds those departments' ids (see ScopeLoss)."""
+    revision = stamp_published(document, revision, editor, note, substantial, confirmed_removal=confirmed_removal)
     _commit_visible_change(document)
     return revision
 
@@ -709,7 +831,8 @@ def validate_change_note(note) -> str:
     return note
 
 
-def stamp_published(document: Document, revision: Revision, editor, note: str, substantial) -> Revision:
+def stamp_published(document: Document, revision: Revision, editor, note: str, substantial, *,
+                    confirmed_removal=()) -> Revision:
     """publish in the caller's transaction; the caller ends with commit_visible_change."""
     authorize(editor, "document.edit", document)
     if document.is_archived:
@@ -729,6 +852,7 @@ def stamp_published(document: Document, revision: Revision, editor, note: str, s
     if revision.number != document.latest_number:
         raise EditConflict(f"Det finns en nyare version ({document.latest_number}) än den du försöker "
                            "publicera. Granska den först.", theirs=latest_revision(document))
+    _check_scope_loss(document, revision.meta.get("applies_to", []), confirmed_removal)
     previous = document.current_revision
     # Stamped only while still unpublished: SQLite has no row locks, so the guard, not the lock,
     # is what keeps a concurrent publish from rewriting the stamp there.
@@ -758,7 +882,7 @@ def _already_published(revision: Revision) -> EditConflict:
 
 
 def save_and_publish(editor, document: Document, *, base_number: int, title: str, body: str,
-                     meta: dict, note: str, substantial) -> Revision:
+                     meta: dict, note: str, substantial, confirmed_removal=()) -> Revision:
     """What an editor's "Publicera" does: save the text (if changed), then publish it.
 
     The same publication sent twice (a double click, a resent form) finds its text already published
@@ -767,6 +891,8 @@ def save_and_publish(editor, document: Document, *, base_number: int, title: str
     note = validate_change_note(note)
     if substantial not in (True, False):
         raise ValidationError("Välj om det är en språklig eller en väsentlig ändring.", field="substantial")
+    authorize(editor, "document.edit", document)
+    _check_scope_loss(document, normalize_meta(meta)["applies_to"], confirmed_removal)
     try:
         revision = save_draft(editor, document, base_number=base_number, title=title, body=body, meta=meta,
                               note="")
@@ -782,7 +908,7 @@ def save_and_publish(editor, document: Document, *, base_number: int, title: str
             return revision
         raise ValidationError(f"Inget är ändrat sedan version {revision.number}, som redan är publicerad: det "
                               "finns inget att publicera. Ändra texten, rubriken eller uppgifterna först.")
-    return publish(document, revision, editor, note, substantial)
+    return publish(document, revision, editor, note, substantial, confirmed_removal=confirmed_removal)
 
 
 def _is_this_publication(revision: Revision, yours: dict, note: str, substantial: bool, editor) -> bool:
@@ -837,8 +963,12 @@ def _or_none(value):
     return None if value in (None, "", []) else value
 
 
-def restore(actor, document: Document, number: int) -> Revision:
-    """An old version becomes a new draft on top of history; nothing is rewritten."""
+def restore(actor, document: Document, number: int, *, over_draft: int | None = None) -> Revision:
+    """An old version becomes a new draft on top of history; nothing is rewritten.
+
+    When the newest version is an unpublished draft, the restored version would take its place as the
+    editors' working copy: that is done only when the caller names that draft (`over_draft`, its number,
+    after showing it to the editor); otherwise an EditConflict names it (details: draft)."""
     authorize(actor, "document.edit", document)
     if document.is_archived:
         raise ValidationError("Dokumentet är arkiverat. Ta tillbaka det från arkivet först.")
@@ -846,6 +976,14 @@ def restore(actor, document: Document, number: int) -> Revision:
     _lock(document)
     if number == document.latest_number:
         raise ValidationError(f"Version {number} är redan den senaste.")
+    draft = pending_draft(document)
+    if draft is not None and draft.number != over_draft:
+        mine = draft.author_id is not None and draft.author_id == getattr(actor, "id", None)
+        raise EditConflict(
+            f"Version {draft.number} är ett opublicerat utkast, sparat {clock.local_text(draft.created_at)} "
+            f"av {'dig' if mine else draft.author_name}. Återställer du version {number} blir den det senaste "
+            f"utkastet i stället; version {draft.number} finns kvar i historiken och kan återställas igen.",
+            draft=draft)
     revision = _new_revision(actor, document, title=old.title, body=old.body, meta=dict(old.meta),
                              based_on=document.latest_number, note=f"Återställd från version {number}")
     audit.record(actor, "document.restored", document, f"Version {number} → nytt utkast {revision.number}")
@@ -875,6 +1013,13 @@ def set_structure(actor, document: Document, *, parent: Document | None, positio
         authorize(actor, "document.create", department)
     kind = validate_kind(kind)
     _check_parent(document, parent)
+    if parent is not None and parent.id != document.parent_id and document.is_published \
+            and not parent.is_published:
+        # Readers would get the draft's title in the breadcrumb, linking to a page that is not there,
+        # and the tree would move the document to the top until the parent is published.
+        raise ValidationError(f"”{parent.title}” är inte publicerat än, och ett publicerat dokument kan inte "
+                              "ligga under ett opublicerat: läsarna skulle få en länk till en sida som inte finns. "
+                              f"Publicera ”{parent.title}” först, eller välj en annan placering.", field="parent")
     validate_position(position)
     before = _structure_summary(document)
     document.parent, document.position, document.kind, document.department = parent, position, kind, department
@@ -891,11 +1036,11 @@ def _structure_summary(document: Document) -> str:
 
 def rename_slug(actor, document: Document, new_slug: str) -> None:
     authorize(actor, "document.edit", document)
-    new_slug = validate_slug(new_slug)
+    new_slug = validate_slug(new_slug, document)
     if new_slug == document.slug:
         return
     if slug_taken(new_slug, document):
-        raise ValidationError(f"Adressen ”{new_slug}” används redan.", field="slug")
+        raise _slug_error(f"Adressen ”{new_slug}” används redan.", free_slug(new_slug, document))
     old_slug = document.slug
     own_redirect = db.session.get(SlugRedirect, new_slug)
     if own_redirect is not None:  # moving back to an earlier address of the same document

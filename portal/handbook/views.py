@@ -11,8 +11,8 @@ from portal.errors import EditConflict, NotFound, ValidationError
 from portal.forms import apply_error, choices
 from portal.handbook import services
 from portal.handbook.diff import word_diff
-from portal.handbook.forms import (CreateForm, EditForm, EmptyForm, PublishForm, RenameForm,
-                                   StructureForm, fill_meta, meta_from_form)
+from portal.handbook.forms import (CreateForm, EditForm, EmptyForm, PublishForm, RenameForm, RestoreForm,
+                                   StructureForm, confirmed_removal, fill_meta, meta_from_form)
 from portal.handbook.markdown import mark_blanks, render
 from portal.org import services as org
 from portal.pagecache import cached_html, page_cache
@@ -104,7 +104,7 @@ def tree():
         return redirect(url_for("handbook.tree", gren=branch.slug), 301)
     services.ensure_visible(current_user, branch)
     return render_template("handbook/tree.html", outline=tree_html(branch, _page_arg()), branch=branch,
-                           trail=services.breadcrumbs(branch))
+                           trail=services.breadcrumbs(branch, current_user))
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,9 @@ def _render_document_page(doc, dashboard: bool) -> DocumentPage:
         doc, revision, children, total_children if total_children > len(children) else 0,
         services.linked_documents(revision), services.backlinks(doc),
         services.pending_draft(doc) if editor_view else None, actions, Markup(prose), blanks, editor_view)
-    crumbs = get_template_attribute("handbook/_document.html", "document_crumbs")(services.breadcrumbs(doc), doc)
+    # A reader's page is cached and served to every reader: their trail, whoever rendered it.
+    trail = services.breadcrumbs(doc, current_user if editor_view else None)
+    crumbs = get_template_attribute("handbook/_document.html", "document_crumbs")(trail, doc)
     return DocumentPage(revision.title, Markup(crumbs), Markup(article), facts)
 
 
@@ -179,7 +181,7 @@ def history(slug: str):
     doc = _document(slug)
     revisions = services.history(current_user, doc)
     return render_template("handbook/history.html", document=doc, revisions=revisions,
-                           breadcrumbs=services.breadcrumbs(doc), button=EmptyForm(),
+                           breadcrumbs=services.breadcrumbs(doc, current_user), button=EmptyForm(),
                            evidence_link=can(current_user, "adoption.dashboard") and adoption.has_evidence(doc))
 
 
@@ -189,7 +191,7 @@ def revision(slug: str, number: int):
     doc = _document(slug)
     rev = services.get_revision(current_user, doc, number)
     return render_template("handbook/revision.html", document=doc, revision=rev,
-                           breadcrumbs=services.breadcrumbs(doc), button=EmptyForm())
+                           breadcrumbs=services.breadcrumbs(doc, current_user), button=EmptyForm())
 
 
 # ?visa= on the compare page: the text as readers see it (the default) or its Markdown source.
@@ -209,7 +211,8 @@ def _source_arg() -> bool:
 def compare(slug: str):
     doc = _document(slug)
     page = {"document": doc, "revisions": services.history(current_user, doc),
-            "breadcrumbs": services.breadcrumbs(doc), "source_offered": can(current_user, "document.read_source", doc)}
+            "breadcrumbs": services.breadcrumbs(doc, current_user),
+            "source_offered": can(current_user, "document.read_source", doc)}
     try:
         old, new, source = _int_arg("fran"), _int_arg("till"), _source_arg()
     except ValidationError as error:
@@ -230,8 +233,8 @@ def _departments():
 
 def _parent_choices(exclude=None):
     return choices([(0, "– Överst i handboken –")] + [
-        (doc.id, f"{doc.title} ({doc.slug})") for doc in services.list_documents(include_archived=False)
-        if exclude is None or doc.id != exclude.id])
+        (doc.id, f"{doc.title} ({doc.slug}){'' if doc.is_published else ' – ej publicerad'}")
+        for doc in services.list_documents(include_archived=False) if exclude is None or doc.id != exclude.id])
 
 
 @bp.route("/handbok/ny", methods=["GET", "POST"])
@@ -250,11 +253,21 @@ def create():
                 parent=services.get_document_by_id(form.parent.data) if form.parent.data else None,
                 meta=meta_from_form(form, by_id))
         except ValidationError as error:
+            _apply_slug_proposal(form.slug, error, "Skapa utkast")
             apply_error(form, error)
         else:
-            flash("Dokumentet är skapat som utkast. Skriv texten och publicera när den är klar.", "success")
+            flash(f"Dokumentet är skapat som utkast med adressen /handbok/{doc.slug}. Skriv texten och "
+                  "publicera när den är klar.", "success")
             return redirect(url_for("handbook.edit", slug=doc.slug))
     return render_template("handbook/create.html", form=form), 400 if form.errors else 200
+
+
+def _apply_slug_proposal(field, error: ValidationError, button: str) -> None:
+    """A refused address with a proposal: the proposal goes into the field, and the message says so."""
+    proposal = error.details.get("proposal")
+    if proposal:
+        field.data = proposal
+        error.message += f" (ifyllt i fältet – tryck ”{button}” igen för att använda det, eller ändra det)."
 
 
 def _edit_form(doc, departments):
@@ -278,7 +291,9 @@ def edit(slug: str):
         form.base_number.data = latest.number
         form.title.data, form.body.data = latest.title, latest.body
         fill_meta(form, latest.meta, departments)
-        return _render_edit(doc, form, latest)
+        # A saved draft that already narrows "gäller för" shows what publishing it would take, up front.
+        removal = None if latest.is_published else services.scope_loss(doc, latest.meta.get("applies_to", []))
+        return _render_edit(doc, form, latest, removal=removal)
     if not form.validate_on_submit():
         return _render_edit(doc, form, latest), 400
     action = request.form.get("action", "save")
@@ -297,7 +312,8 @@ def edit(slug: str):
         if action == "publish":
             published = services.save_and_publish(
                 current_user, doc, base_number=base_number, title=form.title.data, body=form.body.data,
-                meta=meta, note=form.change_note.data, substantial=_substantial(form.change_kind.data))
+                meta=meta, note=form.change_note.data, substantial=_substantial(form.change_kind.data),
+                confirmed_removal=confirmed_removal(form))
             flash(f"Version {published.number} är publicerad.", "success")
             return redirect(url_for("handbook.document", slug=doc.slug))
         saved = services.save_draft(current_user, doc, base_number=base_number, title=form.title.data,
@@ -306,7 +322,10 @@ def edit(slug: str):
         return _render_conflict(doc, form, conflict, departments, base_number, meta)
     except ValidationError as error:
         apply_error(form, error)
-        return _render_edit(doc, form, latest), 400
+        if error.details.get("loss"):  # the confirmation sits by the publish button, far down the page
+            form.form_errors.append("Versionen är inte publicerad: bekräfta först att förvaltningarna ska tas bort "
+                                    "ur ”Gäller för” (vid knappen Publicera), eller markera dem igen.")
+        return _render_edit(doc, form, latest, removal=error.details.get("loss")), 400
     if saved.number == base_number:  # the text was the one already saved: no new version
         flash(f"Inget är ändrat sedan version {saved.number}, så ingen ny version sparades.", "info")
     else:
@@ -319,9 +338,10 @@ def _substantial(choice):
     return {"minor": False, "substantial": True}.get(choice)
 
 
-def _render_edit(doc, form, latest, preview=None):
+def _render_edit(doc, form, latest, preview=None, removal=None):
+    # `removal` (a services.ScopeLoss): the publish box asks to confirm it (_publish_box.html).
     return render_template("handbook/edit.html", document=doc, form=form, latest=latest, preview=preview,
-                           breadcrumbs=services.breadcrumbs(doc))
+                           removal=removal, breadcrumbs=services.breadcrumbs(doc, current_user))
 
 
 def _render_conflict(doc, form, conflict, departments, base_number: int, meta: dict):
@@ -341,7 +361,7 @@ def _render_conflict(doc, form, conflict, departments, base_number: int, meta: d
         form.save_note.data = f"Sammanslagen efter konflikt med version {theirs.number}"
     return render_template("handbook/conflict.html", document=doc, form=form, theirs=theirs, yours=yours,
                            merge=merge, message=conflict.message, segments=word_diff(theirs.body, merge.body),
-                           breadcrumbs=services.breadcrumbs(doc)), 409
+                           breadcrumbs=services.breadcrumbs(doc, current_user)), 409
 
 
 @bp.route("/handbok/<slug>/utkast")
@@ -354,10 +374,14 @@ def draft(slug: str):
         flash("Det finns inget opublicerat utkast.", "info")
         return redirect(url_for("handbook.document", slug=doc.slug))
     form = PublishForm(number=pending.number)
+    return _render_draft(doc, pending, form, services.scope_loss(doc, pending.meta.get("applies_to", [])))
+
+
+def _render_draft(doc, pending, form, removal):
     comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
-    return render_template("handbook/draft.html", document=doc, revision=pending, form=form,
+    return render_template("handbook/draft.html", document=doc, revision=pending, form=form, removal=removal,
                            html=render(pending.body, editor=True).html, comparison=comparison,
-                           breadcrumbs=services.breadcrumbs(doc))
+                           breadcrumbs=services.breadcrumbs(doc, current_user))
 
 
 @bp.route("/handbok/<slug>/publicera", methods=["POST"])
@@ -378,26 +402,31 @@ def publish(slug: str):
             # An EditConflict (published or saved by someone else meanwhile) is the 409 page.
             try:
                 services.publish(doc, pending, current_user, form.change_note.data,
-                                 _substantial(form.change_kind.data))
+                                 _substantial(form.change_kind.data), confirmed_removal=confirmed_removal(form))
             except ValidationError as error:
                 apply_error(form, error)
             else:
                 flash(f"Version {pending.number} är publicerad.", "success")
                 return redirect(url_for("handbook.document", slug=doc.slug))
-    comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
-    return render_template("handbook/draft.html", document=doc, revision=pending, form=form,
-                           html=render(pending.body, editor=True).html, comparison=comparison,
-                           breadcrumbs=services.breadcrumbs(doc)), 400
+    return _render_draft(doc, pending, form, services.scope_loss(doc, pending.meta.get("applies_to", []))), 400
 
 
 @bp.route("/handbok/<slug>/version/<int:number>/aterstall", methods=["POST"])
 @requires("document.edit")
 def restore(slug: str, number: int):
     doc = _document(slug)
-    if not EmptyForm().validate_on_submit():
+    form = RestoreForm()
+    if not form.validate_on_submit():
         raise ValidationError("Formuläret har gått ut. Ladda om sidan och försök igen.")
+    over = form.over_draft.data or ""
     try:
-        revision = services.restore(current_user, doc, number)
+        revision = services.restore(current_user, doc, number,
+                                    over_draft=int(over) if over.isdigit() and len(over) <= 9 else None)
+    except EditConflict as conflict:  # an unpublished draft is newest: the editor confirms first
+        draft = conflict.details["draft"]
+        return render_template("handbook/restore_confirm.html", document=doc, number=number, draft=draft,
+                               message=conflict.message, form=RestoreForm(over_draft=draft.number),
+                               breadcrumbs=services.breadcrumbs(doc, current_user)), 409
     except ValidationError as error:
         flash(error.message, "error")
         return redirect(url_for("handbook.history", slug=doc.slug))
@@ -456,6 +485,7 @@ def settings(slug: str):
             try:
                 services.rename_slug(current_user, doc, rename.slug.data)
             except ValidationError as error:
+                _apply_slug_proposal(rename.slug, error, "Byt adress")
                 apply_error(rename, error)
             else:
                 if doc.slug == old_slug:
@@ -465,7 +495,7 @@ def settings(slug: str):
                 return redirect(url_for("handbook.settings", slug=doc.slug))
         status = 400
     return render_template("handbook/settings.html", document=doc, structure=structure, rename=rename,
-                           button=EmptyForm(), breadcrumbs=services.breadcrumbs(doc)), status
+                           button=EmptyForm(), breadcrumbs=services.breadcrumbs(doc, current_user)), status
 
 
 @bp.route("/handbok/<slug>/arkivera", methods=["POST"])
