@@ -55,7 +55,9 @@ def _memoizing_url_for(url_for):
 NAVIGATION = (
     ("handbook.tree", "Handbok", "document.read", ("handbook.",)),
     ("search.results", "Sök", "document.read", ("search.results",)),
-    ("adoption.my_unit", "Min enhet", "adoption.act", ("adoption.unit_routine",)),
+    # A refused save of /min-enhet is that page again, at its form's address.
+    ("adoption.my_unit", "Min enhet", "adoption.act",
+     ("adoption.unit_routine", "adoption.save_checklist", "adoption.tick", "adoption.confirm")),
     ("adoption.dashboard", "Införande", "adoption.dashboard", ("adoption.",)),
     ("handbook.editor_overview", "Redaktör", "editor.tools", ("search.synonym",)),
     ("admin.index", "Administration", "admin.access", ("admin.", "api_tokens.")),

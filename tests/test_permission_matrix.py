@@ -95,7 +95,8 @@ EXPECTATIONS: dict[str, dict[str, frozenset]] = {
     "search.synonym_version": {"GET": ANY_EDITOR},
     # Adoption
     "adoption.my_unit": {"GET": ANY_UNIT_HEAD},
-    "adoption.tick": {"POST": HEAD_OF_THE_UNIT},
+    "adoption.save_checklist": {"POST": HEAD_OF_THE_UNIT},
+    "adoption.tick": {"POST": HEAD_OF_THE_UNIT},  # one item's form, as pages opened before the checklist form post
     "adoption.confirm": {"POST": HEAD_OF_THE_UNIT},
     "adoption.unit_routine": {"GET": SEES_THE_UNIT},
     "adoption.unit": {"GET": SEES_THE_UNIT},
@@ -174,6 +175,8 @@ FORMS = {
     "handbook.preview": lambda w: {"body": "# Rubrik"},
     "search.synonyms": lambda w: {"text": "SIP = samordnad individuell plan\nLVU = lagen om vård av unga\n",
                                   "note": "Ändrad", "base_id": str(w.synonym_version)},
+    "adoption.save_checklist": lambda w: {"revision": "2", "items-0-position": "0", "items-0-done": "y",
+                                          "items-1-position": "1", "items-1-comment": "Blanketten finns i pärmen"},
     "adoption.tick": lambda w: {"revision": "2", "done": "y"},
     "adoption.confirm": lambda w: {"revision": "2", "reason": "Vi har gått igenom rutinen på APT."},
     "adoption.routine": lambda w: {"deadline": "2030-06-30"},

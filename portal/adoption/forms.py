@@ -1,11 +1,12 @@
 """Forms for ticking checklist items, confirming adoption, deadlines and dates of evidence."""
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, TextAreaField
+from wtforms import BooleanField, DateField, FieldList, FormField, HiddenField, IntegerField, TextAreaField
+from wtforms import Form as SubForm
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import HiddenInput
 
 from portal import clock
-from portal.adoption.services import MAX_COMMENT_CHARS, future_day_message, normalize_newlines
+from portal.adoption.services import MAX_COMMENT_CHARS, ItemEdit, future_day_message, normalize_newlines
 from portal.forms import DateInRange, Form
 
 REVISION_VALIDATORS = [InputRequired("Versionsnummer saknas. Ladda om sidan."),
@@ -22,6 +23,36 @@ class ItemForm(Form):
     done = BooleanField("Klar")
     comment = TextAreaField("Kommentar", validators=_text_validators(), filters=[normalize_newlines],
                             render_kw={"rows": 2})
+
+
+class ChecklistItemForm(SubForm):
+    """One item inside a routine's checklist form (no token of its own: the checklist form has it)."""
+    # The item's place in the checklist of the form's version. Said explicitly: WTForms renumbers a
+    # FieldList's entries 0, 1, 2 ... in the order they came, whatever numbers their names had.
+    position = IntegerField(widget=HiddenInput(), validators=[InputRequired("Punktens nummer saknas. Ladda om sidan."),
+                                                           NumberRange(0, 9999, "Ogiltig punkt. Ladda om sidan.")])
+    based_on = HiddenField()  # the item's stamp when the page was rendered
+    shown = HiddenField()  # the fingerprint of what the page showed: tells an untouched item
+    done = BooleanField("Klar")
+    comment = TextAreaField("Kommentar", validators=_text_validators(), filters=[normalize_newlines])
+
+
+class ChecklistForm(Form):
+    """Every item of a routine's checklist in one form, saved with one button (services.save_checklist).
+
+    Item i's fields are named items-<i>-position, items-<i>-done, items-<i>-comment, ... with i its place
+    in the checklist of `revision`. An unticked checkbox sends nothing; the hidden fields always do.
+    """
+    revision = IntegerField(widget=HiddenInput(), validators=REVISION_VALIDATORS)
+    items = FieldList(FormField(ChecklistItemForm), max_entries=500)
+
+    def entries(self) -> dict[int, FormField]:
+        return {entry.position.data: entry for entry in self.items.entries if entry.position.data is not None}
+
+    def edits(self) -> list[ItemEdit]:
+        return [ItemEdit(index, bool(entry.done.data), entry.comment.data or "", entry.based_on.data,
+                         entry.shown.data or None)
+                for entry in self.items.entries for index in [entry.position.data]]
 
 
 class ConfirmForm(Form):

@@ -9,6 +9,7 @@ Rule on confirming with items left undone (issue 5, point 3): allowed only with 
 at least MIN_REASON_CHARS characters, which is stored with the confirmation and shown in reports.
 """
 import csv
+import hashlib
 import io
 import unicodedata
 from collections import Counter, defaultdict
@@ -79,9 +80,19 @@ class ChecklistItem:
         """What a form for the item was based on: its last change ("" while untouched)."""
         return item_stamp(self.updated_at)
 
+    @property
+    def fingerprint(self) -> str:
+        return item_fingerprint(self.done, self.comment)
+
 
 def item_stamp(updated_at: datetime | None) -> str:
     return updated_at.isoformat(timespec="microseconds") if updated_at else ""
+
+
+def item_fingerprint(done: bool, comment: str) -> str:
+    """What a form showed of an item, so that a save can tell what the user changed from what they
+    left as it was (and someone else may have changed meanwhile)."""
+    return hashlib.sha256(f"{int(done)}:{comment}".encode("utf-8")).hexdigest()[:16]
 
 
 def count_items(n: int) -> str:
@@ -376,64 +387,157 @@ def _retrying(operation):
                 raise
 
 
-def set_item(actor, document: Document, unit: Unit, *, revision_number: int, index: int, done: bool,
-             comment: str, based_on: str | None = None) -> ChecklistItem:
-    """Tick or untick an item and set its comment.
+@dataclass
+class ItemEdit:
+    """One checklist item as a form sent it back.
 
-    `based_on` is the item's stamp (ChecklistItem.stamp) the form was rendered with; when the item
-    has changed since, the save is refused instead of undoing the other person's work. None skips
-    the check (callers without a form, such as the demo data).
+    `based_on` is the item's stamp (ChecklistItem.stamp) the form was rendered with: when the item has
+    changed since, saving it is refused instead of undoing the other person's work; None skips the
+    check (callers without a form, such as the demo data). `shown` is the fingerprint of what the form
+    showed (ChecklistItem.fingerprint): an item sent back as it was shown is one the user left alone,
+    so it is neither saved nor checked; None counts the item as changed.
+    """
+    index: int
+    done: bool
+    comment: str = ""
+    based_on: str | None = None
+    shown: str | None = None
+
+
+def _clean_comment(comment: str) -> str:
+    return _clean_text(comment, MAX_COMMENT_CHARS, "Kommentaren", "comment")
+
+
+def _edited(edit: ItemEdit, comment: str) -> bool:
+    return edit.shown is None or edit.shown != item_fingerprint(edit.done, comment)
+
+
+def edited(edits: list[ItemEdit]) -> list[ItemEdit]:
+    """The items a form changed from what it showed (what a refused save must give back)."""
+    result = []
+    for edit in edits:
+        try:
+            comment = _clean_comment(edit.comment)
+        except ValidationError:
+            comment = edit.comment
+        if _edited(edit, comment):
+            result.append(edit)
+    return result
+
+
+def _conflict_text(text: str, progress: ItemProgress) -> str:
+    saved = (f"markerade den som {'klar' if progress.done else 'inte klar'} "
+             + (f"med kommentaren ”{progress.comment}”" if progress.comment else "utan kommentar"))
+    return f"{progress.updated_by_label} {saved} ({clock.local_text(progress.updated_at)})"
+
+
+def save_checklist(actor, document: Document, unit: Unit, *, revision_number: int,
+                   edits: list[ItemEdit]) -> list[ChecklistItem]:
+    """Save the items of a routine's checklist that the user changed, all or none, in one transaction.
+
+    Each changed item gets its progress row and its audit events; an item sent back as it was shown,
+    or as it already is (a double submit), changes nothing. When someone else has changed an item
+    that this save changes too, nothing is saved: EditConflict names the items, with their stamps now
+    (details `stamps`, index -> stamp) and what the other person saved (`conflicts`, index -> text).
+    Returns the saved items as they are now.
     """
     authorize(actor, "adoption.act", unit)
     current = _check_current(document, unit, revision_number)
     items = checklist(current)
-    if not 0 <= index < len(items):
+    indexes = [edit.index for edit in edits]
+    if any(not 0 <= index < len(items) for index in indexes):
         raise NotFound("Punkten finns inte i checklistan.")
-    text = items[index]
-    comment = _clean_text(comment, MAX_COMMENT_CHARS, "Kommentaren", "comment")
+    if len(set(indexes)) != len(indexes):
+        raise ValidationError("Samma punkt kom med två gånger. Ladda om sidan och gör om ändringen.")
+    cleaned, errors = [], {}
+    for edit in edits:
+        try:
+            comment = _clean_comment(edit.comment)
+        except ValidationError as error:
+            errors[edit.index] = error.message
+            continue
+        if _edited(edit, comment):
+            cleaned.append((edit, items[edit.index], comment))
+    if errors:
+        named = ", ".join(f"”{items[index]}”" for index in sorted(errors))
+        raise ValidationError(
+            f"{'Kommentaren' if len(errors) == 1 else 'Kommentarerna'} till {named} kunde inte sparas: "
+            + " ".join(dict.fromkeys(errors.values())) + " Ingenting sparades.", field="comment", items=errors)
+    if not cleaned:
+        return []  # nothing changed: not even the unit's adoption row is created
 
     def write():
         adoption = _adoption_for(document, unit)
-        key = item_key(text)
-        progress = db.session.scalar(select(ItemProgress).where(ItemProgress.adoption_id == adoption.id,
-                                                                ItemProgress.item_key == key)
-                                     .execution_options(populate_existing=True))
-        if progress is not None and progress.done == done and progress.comment == comment:
-            db.session.commit()
-            return  # a double submit changes nothing
-        if based_on is not None and progress is not None and based_on != item_stamp(progress.updated_at):
-            saved = (f"markerade den som {'klar' if progress.done else 'inte klar'} "
-                     + (f"med kommentaren ”{progress.comment}”" if progress.comment else "utan kommentar"))
-            raise EditConflict(
-                f"Någon annan har ändrat punkten ”{text}” sedan du öppnade sidan: {progress.updated_by_label} "
-                f"{saved} ({clock.local_text(progress.updated_at)}). Ingenting sparades. Det du skrev finns kvar i "
-                "formuläret – spara igen om det ska gälla i stället.", stamp=item_stamp(progress.updated_at))
-        was_done = progress.done if progress is not None else False
-        old_comment = progress.comment if progress is not None else ""
-        values = {"done": done, "comment": comment, "revision_number": current.number,
-                  "updated_by_id": getattr(actor, "id", None),
-                  "updated_by_label": getattr(actor, "email", str(actor)), "updated_at": utcnow()}
-        if progress is None:
-            progress = ItemProgress(adoption=adoption, item_key=key, item_text=text, **values)
-            db.session.add(progress)
-        else:
-            for name, value in values.items():
-                setattr(progress, name, value)
-        db.session.flush()
-        if was_done != done:
-            audit.record(actor, "adoption.item_done" if done else "adoption.item_undone", adoption,
-                         f"”{text}”: {'ej klar → klar' if done else 'klar → ej klar'} (version {current.number})",
-                         target_label=adoption.label)
-        if old_comment != comment:
-            audit.record(actor, "adoption.item_comment", adoption,
-                         f"”{text}”: kommentar ”{old_comment or '–'}” → ”{comment or '–'}”", target_label=adoption.label)
+        stored = {p.item_key: p for p in db.session.scalars(
+            select(ItemProgress).where(ItemProgress.adoption_id == adoption.id)
+            .execution_options(populate_existing=True))}
+        changes, conflicts, stamps = [], {}, {}
+        for edit, text, comment in cleaned:
+            key = item_key(text)
+            progress = stored.get(key)
+            now = (progress.done, progress.comment) if progress is not None else (False, "")
+            if now == (edit.done, comment):
+                continue  # already so: a double submit, or someone else did the same
+            if edit.based_on is not None and progress is not None and edit.based_on != item_stamp(progress.updated_at):
+                conflicts[edit.index] = _conflict_text(text, progress)
+                stamps[edit.index] = item_stamp(progress.updated_at)
+                continue
+            changes.append((edit, text, key, comment, progress))
+        if conflicts:
+            raise EditConflict(_conflict_message(items, conflicts), stamps=stamps, conflicts=conflicts)
+        if not changes:
+            db.session.commit()  # release the adoption's lock
+            return []
+        at = utcnow()
+        for edit, text, key, comment, progress in changes:
+            was_done = progress.done if progress is not None else False
+            old_comment = progress.comment if progress is not None else ""
+            values = {"done": edit.done, "comment": comment, "revision_number": current.number,
+                      "updated_by_id": getattr(actor, "id", None),
+                      "updated_by_label": getattr(actor, "email", str(actor)), "updated_at": at}
+            if progress is None:
+                db.session.add(ItemProgress(adoption=adoption, item_key=key, item_text=text, **values))
+            else:
+                for name, value in values.items():
+                    setattr(progress, name, value)
+            if was_done != edit.done:
+                audit.record(actor, "adoption.item_done" if edit.done else "adoption.item_undone", adoption,
+                             f"”{text}”: {'ej klar → klar' if edit.done else 'klar → ej klar'} "
+                             f"(version {current.number})", target_label=adoption.label)
+            if old_comment != comment:
+                audit.record(actor, "adoption.item_comment", adoption,
+                             f"”{text}”: kommentar ”{old_comment or '–'}” → ”{comment or '–'}”",
+                             target_label=adoption.label)
         db.session.commit()
+        return [edit.index for edit, *_ in changes]
 
     try:
-        _retrying(write)
+        saved = _retrying(write)
     except EditConflict:
         db.session.rollback()  # release the adoption's lock; nothing was written
         raise
+    if not saved:
+        return []
+    now = unit_status(document, unit).items
+    return [now[index] for index in sorted(saved)]
+
+
+def _conflict_message(items: list[str], conflicts: dict[int, str]) -> str:
+    if len(conflicts) == 1:
+        (index, what), = conflicts.items()
+        return (f"Någon annan har ändrat punkten ”{items[index]}” sedan du öppnade sidan: {what}. "
+                "Ingenting sparades. Det du skrev finns kvar i formuläret – spara igen om det ska gälla i stället.")
+    return (f"Någon annan har ändrat {count_items(len(conflicts))} sedan du öppnade sidan: "
+            + "; ".join(f"”{items[index]}”: {what}" for index, what in sorted(conflicts.items()))
+            + ". Ingenting sparades, inte heller dina andra punkter. Det du skrev finns kvar i formuläret – "
+            "spara igen om det ska gälla i stället.")
+
+
+def set_item(actor, document: Document, unit: Unit, *, revision_number: int, index: int, done: bool,
+             comment: str, based_on: str | None = None) -> ChecklistItem:
+    """Tick or untick one item and set its comment (save_checklist for a single item)."""
+    save_checklist(actor, document, unit, revision_number=revision_number,
+                   edits=[ItemEdit(index, done, comment, based_on)])
     return unit_status(document, unit).items[index]
 
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.adoption import services
-from portal.adoption.forms import ConfirmForm, DateForm, DeadlineForm, ItemForm
+from portal.adoption.forms import ChecklistForm, ConfirmForm, DateForm, DeadlineForm, ItemForm
 from portal.errors import EditConflict, NotFound, PermissionDenied, ValidationError
 from portal.extensions import csrf
 from portal.forms import apply_error
@@ -42,20 +42,32 @@ def _selected_unit(units):
     return next((u for u in units if u.id == wanted), units[0] if units else None)
 
 
-def _render_my_unit(units, unit, *, status=200, message=None, forms=None, typed=None):
+def _checklist_form(row, submitted, typed):
+    """The routine's checklist form: as it was sent (with its errors) when `submitted`, otherwise from
+    the current state, with what a refused save held (`typed`, by item index) put in."""
+    fresh = ChecklistForm(formdata=None, revision=row.revision.number, items=[
+        {"position": item.index, "based_on": item.stamp, "shown": item.fingerprint, "done": item.done,
+         "comment": item.comment, **typed.get(item.index, {})} for item in row.items])
+    if submitted is None:
+        return fresh, list(fresh.items)
+    sent = submitted.entries()
+    return submitted, [sent.get(item.index) or fresh.items[item.index] for item in row.items]
+
+
+def _render_my_unit(units, unit, *, status=200, message=None, forms=None, typed=None, notes=None):
     """The unit head's page. `forms` are submitted forms shown as they came (with their errors);
-    `typed` is what a refused save held, put into forms based on the current state (409)."""
+    `typed` is what a refused save held, put into forms based on the current state (409); `notes`
+    say at an item (document id, index) why it was not saved."""
     rows = services.my_unit_overview(unit) if unit else []
-    forms, typed = forms or {}, typed or {}
+    forms, typed, notes = forms or {}, typed or {}, notes or {}
     for row in rows:
         key = row.document.id
         row.confirm_form = forms.get(("confirm", key)) or ConfirmForm(
             revision=row.revision.number, formdata=None, **typed.get(("confirm", key), {}))
-        row.item_forms = [forms.get(("item", key, item.index)) or
-                          ItemForm(formdata=None, **{"revision": row.revision.number, "based_on": item.stamp,
-                                                     "done": item.done, "comment": item.comment,
-                                                     **typed.get(("item", key, item.index), {})})
-                          for item in row.items]
+        row.checklist_form, row.item_forms = _checklist_form(
+            row, forms.get(("checklist", key)),
+            {k[2]: values for k, values in typed.items() if k[:2] == ("item", key)})
+        row.item_notes = {index: note for (doc, index), note in notes.items() if doc == key}
     return render_template("adoption/my_unit.html", units=units, unit=unit, rows=rows, message=message), status
 
 
@@ -87,9 +99,83 @@ def _back(unit, document):
     return redirect(url_for("adoption.my_unit", enhet=unit.id, _anchor=f"rutin-{document.slug}"))
 
 
+def _saved_message(document, items) -> str:
+    if not items:
+        return f"Inga ändringar att spara i checklistan för ”{document.title}”."
+    states = ", ".join(f"”{item.text}” är {'klar' if item.done else 'inte klar'}" for item in items)
+    if len(items) == 1:
+        return f"Sparat: {states}."
+    return f"Sparat {services.count_items(len(items))} i ”{document.title}”: {states}."
+
+
+def _after_save(unit, document, items):
+    flash(_saved_message(document, items), "success" if items else "info")
+    unticked = services.unit_status(document, unit).unticked_since_confirmation
+    if unticked and any(not item.done for item in items):
+        flash(f"Obs: ”{document.title}” är bekräftad som införd med fler punkter klara än nu "
+              f"({services.count_items(unticked)} har bockats ur efter bekräftelsen). Bekräftelsen gäller, "
+              "men bocka av punkterna igen när de är gjorda, eller skriv i punktens kommentar varför.", "warning")
+    return _back(unit, document)
+
+
+def _refused_checklist(units, unit, document, revision_number, edits, conflict):
+    """The page again after a refused save, with every item the user changed as they left it."""
+    changed = services.edited(edits)
+    typed, notes, lost = {}, {}, []
+    if revision_number != document.current_revision.number:  # a new version: items follow their text
+        for edit in changed:
+            now = services.current_index(document, revision_number, edit.index)
+            if now is None:
+                if edit.comment:
+                    lost.append(edit.comment)
+            else:
+                typed[("item", document.id, now)] = {"done": edit.done, "comment": edit.comment}
+    else:
+        typed = {("item", document.id, edit.index): {"done": edit.done, "comment": edit.comment} for edit in changed}
+        notes = {(document.id, index): f"Ändrad av någon annan under tiden: {text}. Din ändring sparades inte."
+                 for index, text in conflict.details.get("conflicts", {}).items()}
+    message = conflict.message
+    if lost:  # items gone from the new version: their text can only be shown here
+        message += (" Kommentaren du skrev (sparades inte): " if len(lost) == 1 else
+                    " Kommentarerna du skrev (sparades inte): ") + " ".join(f"”{c}”" for c in lost)
+    return _render_my_unit(units, unit, status=409, message=message, typed=typed, notes=notes)
+
+
 # These forms check their CSRF token themselves (Form's default) instead of app-wide before the
 # view runs, so that a token that expired while the unit head was writing gives the page back with
 # the text still in it, not an error page.
+@bp.route("/min-enhet/<int:unit_id>/<slug>/checklista", methods=["POST"])
+@csrf.exempt
+@requires("adoption.act")
+def save_checklist(unit_id: int, slug: str):
+    """Every item of the routine's checklist in one form: what changed is saved, all or nothing."""
+    unit, document = _act(unit_id, slug)
+    form = ChecklistForm()
+    units = services.acting_units(current_user)
+    if not form.validate_on_submit():
+        unplaced = [error for entry in form.items.entries for error in entry.position.errors]
+        message = (f"Checklistan kunde inte sparas: {unplaced[0]}" if unplaced and not form.csrf_token.errors
+                   else _refused("Checklistan", form))
+        return _render_my_unit(units, unit, status=400, forms={("checklist", document.id): form}, message=message)
+    edits = form.edits()
+    try:
+        items = services.save_checklist(current_user, document, unit, revision_number=form.revision.data,
+                                        edits=edits)
+    except EditConflict as conflict:
+        return _refused_checklist(units, unit, document, form.revision.data, edits, conflict)
+    except ValidationError as error:
+        entries = form.entries()
+        for index, text in error.details.get("items", {}).items():
+            entries[index].comment.errors = list(entries[index].comment.errors) + [text]
+        if not error.details.get("items"):
+            form.form_errors.append(error.message)
+        return _render_my_unit(units, unit, status=400, forms={("checklist", document.id): form},
+                               message=error.message)
+    return _after_save(unit, document, items)
+
+
+# One item's own form, as /min-enhet had it before the checklist became one form: a page opened
+# before then, or a script, still saves through it (the same service, for one item).
 @bp.route("/min-enhet/<int:unit_id>/<slug>/punkt/<int:index>", methods=["POST"])
 @csrf.exempt
 @requires("adoption.act")
@@ -97,31 +183,22 @@ def tick(unit_id: int, slug: str, index: int):
     unit, document = _act(unit_id, slug)
     form = ItemForm()
     units = services.acting_units(current_user)
+    edit = services.ItemEdit(index, bool(form.done.data), form.comment.data or "", form.based_on.data)
+    # A refused item comes back in the checklist form, still based on what its page showed.
+    sent = {("item", document.id, index): {"done": edit.done, "comment": edit.comment,
+                                           **({"based_on": edit.based_on} if edit.based_on is not None else {})}}
     if not form.validate_on_submit():
-        return _render_my_unit(units, unit, status=400, forms={("item", document.id, index): form},
-                               message=_refused("Punkten", form))
+        notes = {(document.id, index): " ".join(form.comment.errors)} if form.comment.errors else None
+        return _render_my_unit(units, unit, status=400, message=_refused("Punkten", form), typed=sent, notes=notes)
     try:
-        item = services.set_item(current_user, document, unit, revision_number=form.revision.data, index=index,
-                                 done=form.done.data, comment=form.comment.data or "", based_on=form.based_on.data)
+        items = services.save_checklist(current_user, document, unit, revision_number=form.revision.data,
+                                        edits=[edit])
     except EditConflict as conflict:
-        message, typed = conflict.message, {"done": form.done.data, "comment": form.comment.data or ""}
-        now = services.current_index(document, form.revision.data, index)
-        if now is None:  # the item is gone from the new version: its text can only be shown here
-            if typed["comment"]:
-                message += f" Kommentaren du skrev (sparades inte): ”{typed['comment']}”"
-            return _render_my_unit(units, unit, status=409, message=message)
-        return _render_my_unit(units, unit, status=409, message=message, typed={("item", document.id, now): typed})
+        return _refused_checklist(units, unit, document, form.revision.data, [edit], conflict)
     except ValidationError as error:
-        apply_error(form, error)
-        return _render_my_unit(units, unit, status=400, forms={("item", document.id, index): form},
-                               message=error.message)
-    flash(f"Sparat: ”{item.text}” är {'klar' if item.done else 'inte klar'}.", "success")
-    unticked = services.unit_status(document, unit).unticked_since_confirmation
-    if not item.done and unticked:
-        flash(f"Obs: ”{document.title}” är bekräftad som införd med fler punkter klara än nu "
-              f"({services.count_items(unticked)} har bockats ur efter bekräftelsen). Bekräftelsen gäller, "
-              "men bocka av punkten igen när den är gjord, eller skriv i punktens kommentar varför.", "warning")
-    return _back(unit, document)
+        return _render_my_unit(units, unit, status=400, message=error.message, typed=sent,
+                               notes={(document.id, index): error.message})
+    return _after_save(unit, document, items)
 
 
 @bp.route("/min-enhet/<int:unit_id>/<slug>/bekrafta", methods=["POST"])

@@ -8,6 +8,7 @@ from portal.adoption import services
 from portal.adoption.models import Adoption, Confirmation, ItemProgress
 from portal.audit import AuditEvent
 from portal.extensions import db
+from tests.adoption.helpers import change, checklist_form, my_unit_page
 from tests.conftest import PASSWORD
 
 
@@ -105,5 +106,63 @@ def test_simultaneous_ticks_of_different_items_keep_both(app, make_user, routine
     for thread in threads:
         thread.join(60)
     db.session.expire_all()
+    assert sorted(db.session.scalars(select(ItemProgress.done)).all()) == [True, True]
+    assert _count(AuditEvent, action="adoption.item_done") == 2
+
+
+# --- The whole checklist in one form ---------------------------------------------------------------
+
+def _checklist_data(app, user, unit, changes):
+    """The checklist form of /min-enhet as a browser would send it with `changes` ({index: done})."""
+    client = app.test_client()
+    client.post("/logga-in", data={"email": user.email, "password": PASSWORD})
+    action, data = checklist_form(my_unit_page(client, unit))
+    for index, done in changes.items():
+        data = change(data, index, done=done)
+    data.pop("csrf_token")  # each client sends its own
+    return action, data
+
+
+def test_simultaneous_saves_of_one_checklist_are_one_change_per_item(app, make_user, routine, organisation,
+                                                                     monkeypatch):
+    head = make_user("unit_head")
+    action, data = _checklist_data(app, head, organisation["school"], {0: True, 1: True})
+    statuses = _simultaneously(app, monkeypatch, head, "save_checklist", action, data)
+    assert statuses == [302] * 4
+    assert (_count(Adoption), _count(ItemProgress), _count(ItemProgress, done=True)) == (1, 2, 2)
+    assert _count(AuditEvent, action="adoption.item_done") == 2
+
+
+def test_simultaneous_checklist_saves_of_different_items_keep_both(app, make_user, routine, organisation,
+                                                                   monkeypatch):
+    """Two unit heads of one school save at once, each having ticked another item: neither undoes the other."""
+    heads = [make_user("unit_head", email="a@test.se"), make_user("unit_head", email="b@test.se")]
+    unit = organisation["school"]
+    forms = [_checklist_data(app, head, unit, {i: True}) for i, head in enumerate(heads)]
+    clients = []
+    for head in heads:
+        c = app.test_client()
+        c.post("/logga-in", data={"email": head.email, "password": PASSWORD})
+        clients.append(c)
+    barrier = threading.Barrier(2, timeout=20)
+    original = services.save_checklist
+
+    def after_both_have_read(*args, **kwargs):
+        barrier.wait()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "save_checklist", after_both_have_read)
+    statuses = [None, None]
+
+    def post(i):
+        statuses[i] = clients[i].post(forms[i][0], data=forms[i][1]).status_code
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    db.session.expire_all()
+    assert statuses == [302, 302]
     assert sorted(db.session.scalars(select(ItemProgress.done)).all()) == [True, True]
     assert _count(AuditEvent, action="adoption.item_done") == 2

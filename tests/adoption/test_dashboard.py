@@ -12,6 +12,7 @@ from portal.adoption import services
 from portal.adoption.models import Confirmation
 from portal.extensions import db
 from tests.adoption.conftest import ROUTINE_BODY
+from tests.adoption.helpers import save_checklist, tick
 from tests.conftest import table_snapshot
 
 
@@ -28,8 +29,7 @@ def _status_row(rows, unit_name):
 
 
 def _ticks_and_confirm(client, unit, revision=1, reason=""):
-    for index in (0, 1):
-        client.post(f"/min-enhet/{unit.id}/orosanmalan/punkt/{index}", data={"revision": str(revision), "done": "y"})
+    assert save_checklist(client, unit, {0: True, 1: True}).status_code == 302  # the page's current version
     return client.post(f"/min-enhet/{unit.id}/orosanmalan/bekrafta", data={"revision": str(revision), "reason": reason})
 
 
@@ -48,7 +48,7 @@ def test_end_to_end_publish_tick_confirm_revise_reconfirm(app, client, make_user
     editor = make_user("editor")
     login(head)
     assert _ticks_and_confirm(client, school).status_code == 302
-    client.post(f"/min-enhet/{other.id}/orosanmalan/punkt/0", data={"revision": "1", "done": "y"})
+    assert tick(client, other, 0).status_code == 302
 
     client.post("/logga-ut")
     login(editor)

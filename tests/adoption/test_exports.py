@@ -9,13 +9,13 @@ from openpyxl import load_workbook
 
 from portal import clock
 from portal.extensions import db
+from tests.adoption.helpers import tick
 
 ATTACK = '=HYPERLINK("http://evil";"klicka") och mer text'
 
 
 def _tick(client, unit, index, done=True, comment=""):
-    data = {"revision": "1", "comment": comment, **({"done": "y"} if done else {})}
-    return client.post(f"/min-enhet/{unit.id}/orosanmalan/punkt/{index}", data=data)
+    return tick(client, unit, index, done=done, comment=comment)
 
 
 def _confirm(client, unit, reason=""):

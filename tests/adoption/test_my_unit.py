@@ -9,14 +9,13 @@ from portal.adoption.models import Adoption, Confirmation, ItemProgress
 from portal.audit import AuditEvent
 from portal.extensions import db
 from tests.adoption.conftest import ROUTINE_BODY
+from tests.adoption.helpers import checklist_form, my_unit_page, tick
 from tests.conftest import table_snapshot
 
 
-def _tick(client, unit, index, *, done=True, comment="", revision=1, slug="orosanmalan"):
-    data = {"revision": str(revision), "comment": comment}
-    if done:
-        data["done"] = "y"
-    return client.post(f"/min-enhet/{unit.id}/{slug}/punkt/{index}", data=data)
+def _tick(client, unit, index, *, done=True, comment="", slug="orosanmalan", page=None):
+    """Set one item on /min-enhet and press "Spara checklistan"."""
+    return tick(client, unit, index, done=done, comment=comment, slug=slug, page=page)
 
 
 def _confirm(client, unit, revision=1, reason="", slug="orosanmalan"):
@@ -92,7 +91,9 @@ def test_unit_head_cannot_act_on_another_unit(client, login_as, routine, organis
     login_as("unit_head")  # heads Ekbackens skola only
     other = organisation["other_school"]
     before = table_snapshot()
-    assert _tick(client, other, 0).status_code == 403
+    data = {"revision": "1", "items-0-position": "0", "items-0-done": "y", "items-0-based_on": ""}
+    assert client.post(f"/min-enhet/{other.id}/orosanmalan/checklista", data=data).status_code == 403
+    assert client.post(f"/min-enhet/{other.id}/orosanmalan/punkt/0", data={"revision": "1", "done": "y"}).status_code == 403
     assert _confirm(client, other, reason="x" * 20).status_code == 403
     assert table_snapshot() == before
 
@@ -103,7 +104,8 @@ def test_reader_and_editor_cannot_act(client, login_as, make_user, login, routin
         client.post("/logga-ut")
         login(make_user(role))
         before = table_snapshot()
-        assert _tick(client, unit, 0).status_code == 403
+        data = {"revision": "1", "items-0-position": "0", "items-0-done": "y", "items-0-based_on": ""}
+        assert client.post(f"/min-enhet/{unit.id}/orosanmalan/checklista", data=data).status_code == 403
         assert _confirm(client, unit, reason="x" * 20).status_code == 403
         assert client.get("/min-enhet").status_code == 403
         assert table_snapshot() == before
@@ -113,9 +115,10 @@ def test_ticking_an_old_version_is_refused_with_the_current_checklist(client, lo
                                                                     republish):
     login_as("unit_head")
     unit = organisation["school"]
+    old_page = my_unit_page(client, unit)
     republish(routine, ROUTINE_BODY + "- [ ] Ny punkt om återkoppling\n", substantial=True)
     before = table_snapshot()
-    response = _tick(client, unit, 0, revision=1)
+    response = _tick(client, unit, 0, page=old_page)
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Rutinen har fått en ny version (version 2)" in page
@@ -126,9 +129,12 @@ def test_ticking_an_old_version_is_refused_with_the_current_checklist(client, lo
 def test_unknown_ids_give_404(client, login_as, routine, organisation):
     login_as("admin")
     unit = organisation["school"]
+    data = {"revision": "1", "items-0-position": "0", "items-0-done": "y"}
+    assert client.post("/min-enhet/999999/orosanmalan/checklista", data=data).status_code == 404
+    assert client.post(f"/min-enhet/{unit.id}/finns-inte/checklista", data=data).status_code == 404
+    assert client.post(f"/min-enhet/{unit.id}/orosanmalan/checklista",
+                       data={"revision": "1", "items-0-position": "99", "items-0-done": "y"}).status_code == 404
     assert client.post("/min-enhet/999999/orosanmalan/punkt/0", data={"revision": "1"}).status_code == 404
-    assert client.post(f"/min-enhet/{unit.id}/finns-inte/punkt/0", data={"revision": "1"}).status_code == 404
-    assert _tick(client, unit, 99).status_code == 404
     assert client.get("/inforande/rutin/finns-inte").status_code == 404
     assert client.get("/inforande/enhet/424242").status_code == 404
 
@@ -136,12 +142,16 @@ def test_unknown_ids_give_404(client, login_as, routine, organisation):
 def test_bad_form_values_are_refused_without_changes(client, login_as, routine, organisation):
     login_as("unit_head")
     unit = organisation["school"]
+    _, form = checklist_form(my_unit_page(client, unit))
+    url = f"/min-enhet/{unit.id}/orosanmalan/checklista"
     before = table_snapshot()
-    for data in ({"revision": "abc"}, {"revision": ""}, {"revision": "-1"}, {"revision": "1", "comment": "x" * 3000},
-                 {"revision": "1", "comment": "bell\x07"}):
-        response = client.post(f"/min-enhet/{unit.id}/orosanmalan/punkt/0", data=data)
+    for data in ({"revision": "abc"}, {"revision": ""}, {"revision": "-1"},
+                 {"items-0-comment": "x" * 3000}, {"items-1-comment": "bell\x07"}, {"items-1-position": "x"},
+                 {"items-1-position": "0"}):
+        response = client.post(url, data={**form, "items-0-done": "y", **data})
         assert response.status_code == 400, data
-    assert client.post(f"/min-enhet/{unit.id}/orosanmalan/punkt/0", data={"revision": "1"}, csrf=False).status_code == 400
+    form.pop("csrf_token")
+    assert client.post(url, data={**form, "items-0-done": "y"}, csrf=False).status_code == 400
     assert table_snapshot() == before
 
 
@@ -203,16 +213,17 @@ def test_concurrent_first_ticks_on_one_unit_lose_nothing(app, routine, organisat
         c = app.test_client()
         c.post("/logga-in", data={"email": head.email, "password": "test-losenord-123"})
         clients.append(c)
-    unit_id = organisation["school"].id  # ORM objects must not be refreshed inside the threads
+    unit = organisation["school"]
+    pages = [my_unit_page(c, unit) for c in clients]  # both open the page before either saves
     barrier = threading.Barrier(2)
     results = []
 
-    def tick(c, index):
+    def save(c, page, index):
+        action, data = checklist_form(page)
         barrier.wait()
-        results.append(c.post(f"/min-enhet/{unit_id}/orosanmalan/punkt/{index}",
-                              data={"revision": "1", "done": "y"}).status_code)
+        results.append(c.post(action, data={**data, f"items-{index}-done": "y"}).status_code)
 
-    threads = [threading.Thread(target=tick, args=(c, i)) for i, c in enumerate(clients)]
+    threads = [threading.Thread(target=save, args=(c, pages[i], i)) for i, c in enumerate(clients)]
     for t in threads:
         t.start()
     for t in threads:

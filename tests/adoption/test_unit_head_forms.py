@@ -10,16 +10,12 @@ from portal.adoption import services
 from portal.adoption.models import Confirmation, ItemProgress
 from portal.extensions import db
 from tests.adoption.conftest import ROUTINE_BODY
+from tests.adoption.helpers import checked, checklist_form, my_unit_page, save_checklist, textarea, tick
 from tests.conftest import table_snapshot
 
 
-def _tick(client, unit, index, *, done=True, comment="", revision=1, based_on=None, **kwargs):
-    data = {"revision": str(revision), "comment": comment}
-    if done:
-        data["done"] = "y"
-    if based_on is not None:
-        data["based_on"] = based_on
-    return client.post(f"/min-enhet/{unit.id}/orosanmalan/punkt/{index}", data=data, **kwargs)
+def _tick(client, unit, index, *, done=True, comment="", page=None, **kwargs):
+    return tick(client, unit, index, done=done, comment=comment, page=page, **kwargs)
 
 
 def _confirm(client, unit, reason="", revision=1, **kwargs):
@@ -28,15 +24,10 @@ def _confirm(client, unit, reason="", revision=1, **kwargs):
 
 
 def _based_on(page, index, slug="orosanmalan"):
-    return re.search(rf'id="based_on-{slug}-{index}" name="based_on" type="hidden" value="([^"]*)"', page).group(1)
+    return checklist_form(page, slug)[1][f"items-{index}-based_on"]
 
 
-def _textarea(page, element_id):
-    return re.search(rf'<textarea id="{element_id}"[^>]*>(.*?)</textarea>', page, re.S).group(1)
-
-
-def _checked(page, index, slug="orosanmalan"):
-    return re.search(rf'<input type="checkbox" id="klar-{slug}-{index}"[^>]*>', page).group(0).endswith("checked>")
+_textarea, _checked = textarea, checked
 
 
 def _lines_of(total: int) -> list[str]:
@@ -60,10 +51,25 @@ def test_an_item_comment_of_2000_characters_with_crlf_or_cr_line_breaks_is_accep
         client, login_as, routine, organisation):
     login_as("unit_head")
     lines = _lines_of(2000)
-    assert _tick(client, organisation["school"], 0, comment="\r\n".join(lines)).status_code == 302
-    assert _tick(client, organisation["school"], 1, comment="\r".join(lines)).status_code == 302
+    response = save_checklist(client, organisation["school"], {0: (True, "\r\n".join(lines)),
+                                                               1: (True, "\r".join(lines))})
+    assert response.status_code == 302
     comments = [p.comment for p in db.session.scalars(select(ItemProgress).order_by(ItemProgress.id))]
     assert comments == ["\n".join(lines)] * 2
+
+
+def test_a_too_long_item_comment_points_to_its_item_and_keeps_everything_typed(client, login_as, routine,
+                                                                              organisation):
+    login_as("unit_head")
+    before = table_snapshot()
+    response = save_checklist(client, organisation["school"], {0: (True, "Gick igenom på APT"), 1: (True, "x" * 2001)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and table_snapshot() == before
+    assert "Checklistan kunde inte sparas. Rätta det som står vid fältet nedan – det du skrev finns kvar." in page
+    assert re.search(r'<p class="field-error" id="kommentar-fel-orosanmalan-1">Högst 2000 tecken.</p>', page)
+    assert _textarea(page, "kommentar-orosanmalan-1") == "x" * 2001 and _checked(page, 1)
+    assert _textarea(page, "kommentar-orosanmalan-0") == "Gick igenom på APT" and _checked(page, 0)
+    assert 'aria-invalid="true"' in page.split('id="kommentar-orosanmalan-1"')[1].split(">")[0]
 
 
 def test_a_too_long_reason_points_to_the_field_and_keeps_the_text(client, login_as, routine, organisation):
@@ -84,10 +90,10 @@ def test_a_stale_tab_cannot_undo_another_tabs_tick_and_keeps_what_it_typed(clien
                                                                           organisation):
     login_as("unit_head")
     unit = organisation["school"]
-    stale = _based_on(client.get("/min-enhet").get_data(as_text=True), 0)  # tab A opens the page
-    assert _tick(client, unit, 0, comment="Gick igenom på APT", based_on=stale).status_code == 302  # tab B
+    stale = my_unit_page(client, unit)  # tab A opens the page
+    assert _tick(client, unit, 0, comment="Gick igenom på APT").status_code == 302  # tab B
     before = table_snapshot()
-    response = _tick(client, unit, 0, done=False, comment="Inte gjort än", based_on=stale)  # tab A saves
+    response = _tick(client, unit, 0, done=False, comment="Inte gjort än", page=stale)  # tab A saves
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and table_snapshot() == before
     assert "Någon annan har ändrat punkten ”Rutinen är genomgången på APT” sedan du öppnade sidan" in page
@@ -96,7 +102,8 @@ def test_a_stale_tab_cannot_undo_another_tabs_tick_and_keeps_what_it_typed(clien
     progress = db.session.scalar(select(ItemProgress))
     assert (progress.done, progress.comment) == (True, "Gick igenom på APT")
     # Saving again from the refreshed form is a choice made knowing the other save: it goes through.
-    assert _tick(client, unit, 0, done=False, comment="Inte gjort än", based_on=_based_on(page, 0)).status_code == 302
+    action, data = checklist_form(page)
+    assert client.post(action, data=data).status_code == 302
     db.session.expire_all()
     assert (progress.done, progress.comment) == (False, "Inte gjort än")
 
@@ -104,10 +111,10 @@ def test_a_stale_tab_cannot_undo_another_tabs_tick_and_keeps_what_it_typed(clien
 def test_a_double_submit_from_one_tab_stays_harmless(client, login_as, routine, organisation):
     login_as("unit_head")
     unit = organisation["school"]
-    based_on = _based_on(client.get("/min-enhet").get_data(as_text=True), 0)
-    assert _tick(client, unit, 0, comment="Klart", based_on=based_on).status_code == 302
+    page = my_unit_page(client, unit)
+    assert _tick(client, unit, 0, comment="Klart", page=page).status_code == 302
     before = table_snapshot()
-    assert _tick(client, unit, 0, comment="Klart", based_on=based_on).status_code == 302
+    assert _tick(client, unit, 0, comment="Klart", page=page).status_code == 302
     assert table_snapshot() == before
 
 
@@ -133,16 +140,18 @@ def test_a_new_version_gives_the_typed_reason_and_comment_back_in_the_refreshed_
         client, login_as, routine, organisation, republish):
     login_as("unit_head")
     unit = organisation["school"]
+    old_page = my_unit_page(client, unit)
     # The new version puts an item first: the typed comment follows its item, not its place.
     republish(routine, ROUTINE_BODY.replace("- [ ] Rutinen är genomgången på APT\n",
                                             "- [ ] Ny punkt om återkoppling\n- [ ] Rutinen är genomgången på APT\n"),
               substantial=True)
     before = table_snapshot()
-    response = _tick(client, unit, 0, comment="Gick igenom på APT", revision=1)
+    response = _tick(client, unit, 0, comment="Gick igenom på APT", page=old_page)
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and "Rutinen har fått en ny version (version 2)" in page
     assert _textarea(page, "kommentar-orosanmalan-1") == "Gick igenom på APT" and _checked(page, 1)
-    assert _textarea(page, "kommentar-orosanmalan-0") == ""
+    assert _textarea(page, "kommentar-orosanmalan-0") == "" and not _checked(page, 0)
+    assert 'id="revision-orosanmalan-checklista" name="revision" type="hidden" value="2"' in page
     response = _confirm(client, unit, "Blanketten läggs ut nästa vecka", revision=1)
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and _textarea(page, "motivering-orosanmalan") == "Blanketten läggs ut nästa vecka"
@@ -150,12 +159,36 @@ def test_a_new_version_gives_the_typed_reason_and_comment_back_in_the_refreshed_
     assert table_snapshot() == before
 
 
+def test_a_comment_on_an_item_the_new_version_removed_is_shown_in_the_message(
+        client, login_as, routine, organisation, republish):
+    login_as("unit_head")
+    unit = organisation["school"]
+    old_page = my_unit_page(client, unit)
+    republish(routine, ROUTINE_BODY.replace("- [ ] Alla vet var blanketten finns\n", ""), substantial=True)
+    response = save_checklist(client, unit, {0: (True, "Gick igenom på APT"), 1: (True, "Blanketten ligger i pärmen")},
+                              page=old_page)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Kommentaren du skrev (sparades inte): ”Blanketten ligger i pärmen”" in page
+    assert _textarea(page, "kommentar-orosanmalan-0") == "Gick igenom på APT" and _checked(page, 0)
+    assert db.session.scalar(select(func.count()).select_from(ItemProgress)) == 0
+
+
+def _expired(client, unit, changes):
+    """Save a checklist whose form's token has gone (here: none at all)."""
+    action, data = checklist_form(my_unit_page(client, unit))
+    del data["csrf_token"]
+    for index, (done, comment) in changes.items():
+        data = {**data, f"items-{index}-comment": comment, **({f"items-{index}-done": "y"} if done else {})}
+    return client.post(action, data=data, csrf=False)
+
+
 def test_an_expired_form_gives_the_text_back_and_changes_nothing(client, login_as, routine, organisation):
     login_as("unit_head")
     unit = organisation["school"]
     before = table_snapshot()
     for response, element_id, text in (
-            (_tick(client, unit, 1, comment="Blanketten finns i pärmen", csrf=False), "kommentar-orosanmalan-1",
+            (_expired(client, unit, {1: (True, "Blanketten finns i pärmen")}), "kommentar-orosanmalan-1",
              "Blanketten finns i pärmen"),
             (_confirm(client, unit, "Genomgånget på APT i mars", csrf=False), "motivering-orosanmalan",
              "Genomgånget på APT i mars")):
@@ -217,8 +250,8 @@ def test_the_forms_on_my_unit_have_unique_ids_and_the_same_field_names(client, l
     page = client.get("/min-enhet").get_data(as_text=True)
     ids = Counter(re.findall(r'\sid="([^"]+)"', page))
     assert [i for i, n in ids.items() if n > 1] == []
-    assert page.count('name="revision"') == 3 and page.count('name="csrf_token"') >= 3
-    assert page.count('name="based_on"') == 2
+    assert page.count('name="revision"') == 2  # the checklist's form and the confirmation's
+    assert page.count('-based_on"') == 2 and page.count('<form method="post" action="/min-enhet/') == 2
     assert db.session.scalar(select(func.count()).select_from(ItemProgress)) == 0
 
 

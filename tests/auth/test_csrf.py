@@ -16,7 +16,7 @@ from tests.conftest import table_snapshot
 from tests.test_permission_matrix import ADMIN, FORMS, ROUTES, _log_in, _url, shared  # noqa: F401  (fixture)
 
 # Routes whose forms check their own token (csrf.exempt + Form), so that a refused form keeps its text.
-FORM_CHECKED = {"adoption.tick", "adoption.confirm"}
+FORM_CHECKED = {"adoption.save_checklist", "adoption.tick", "adoption.confirm"}
 POST_ROUTES = [(endpoint, args) for endpoint, method, args in ROUTES if method == "POST"]
 
 

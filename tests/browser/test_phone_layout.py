@@ -81,7 +81,7 @@ def test_my_unit_on_a_phone_is_a_short_list_of_routines(page, live_server, login
     assert height < 5 * PHONE["height"], f"/min-enhet is {height} px high on a phone"
 
 
-def test_a_routine_opens_on_a_tap_and_saving_an_item_comes_back_to_it(page, live_server, login):
+def test_a_routine_opens_on_a_tap_and_saving_its_checklist_comes_back_to_it(page, live_server, login):
     login(YOUTH_CENTRE_HEAD)
     page.set_viewport_size(PHONE)
     page.goto(live_server("/min-enhet"))
@@ -90,7 +90,7 @@ def test_a_routine_opens_on_a_tap_and_saving_an_item_comes_back_to_it(page, live
     item = card.locator(".checklist-item").first
     expect(item.get_by_role("checkbox")).to_be_visible()
     item.get_by_role("checkbox").check()
-    item.get_by_role("button", name="Spara punkten").click()
+    card.get_by_role("button", name="Spara checklistan").click()
     expect(page.locator(".flash-success")).to_contain_text("Sparat")
     expect(page).to_have_url(re.compile(r"#rutin-orosanmalan$"))
     # Back on the page, the routine worked on is open and in view; the others stay folded.

@@ -21,16 +21,16 @@
   }
 
   function posted() {
-    // A refused save renders the page at the form's own address, /min-enhet/<unit>/<slug>/punkt/<n>,
-    // with the message about it at the top.
-    var match = window.location.pathname.match(/\/min-enhet\/\d+\/([^/]+)\/(?:punkt\/\d+|bekrafta)$/);
+    // A refused save renders the page at the form's own address, /min-enhet/<unit>/<slug>/checklista
+    // (or /bekrafta, or an old page's /punkt/<n>), with the message about it at the top.
+    var match = window.location.pathname.match(/\/min-enhet\/\d+\/([^/]+)\/(?:checklista|punkt\/\d+|bekrafta)$/);
     return match ? cardOf("rutin-" + decodeURIComponent(match[1])) : null;
   }
 
   if (window.matchMedia("(max-width: 40rem)").matches) {
     var link = linked(), keep = link || posted();
     cards.forEach(function (card) {
-      if (card !== keep && !card.querySelector("[aria-invalid=true]")) { card.open = false; }
+      if (card !== keep && !card.querySelector("[aria-invalid=true], .item-note")) { card.open = false; }
     });
     if (link) { link.parentNode.scrollIntoView(); }  // the cards above it have just become shorter
   }
@@ -42,31 +42,55 @@
   });
 })();
 
-// Each item and each confirmation is a form of its own, so saving one would silently drop what was
-// typed or ticked in the others. Warn before the page is left while another form has unsaved changes.
+// A routine's checklist is one form and its confirmation another, so saving one drops what was
+// ticked or typed in the others. Count what differs from what is saved next to each checklist's
+// button ("2 ändringar är inte sparade"), and warn before the page is left while another form than
+// the one being sent has such changes. What is saved: the HTML's own value, or data-saved-* where a
+// refused save put the typed text back into the form.
 (function () {
   "use strict";
-  var forms = Array.prototype.slice.call(document.querySelectorAll("form.item-form, form.confirm-form"));
+  var forms = Array.prototype.slice.call(document.querySelectorAll("form.checklist-form, form.confirm-form"));
   if (!forms.length) { return; }
   var submitting = null;
 
-  function state(form) {
-    return Array.prototype.map.call(form.querySelectorAll("input[type=checkbox], textarea[name]"), function (el) {
-      return el.type === "checkbox" ? String(el.checked) : el.value;
-    }).join("\u0000");
+  function differs(el) {
+    if (el.type === "checkbox") {
+      var saved = el.hasAttribute("data-saved-checked") ? el.getAttribute("data-saved-checked") === "true"
+        : el.defaultChecked;
+      return el.checked !== saved;
+    }
+    var text = el.hasAttribute("data-saved-value") ? el.getAttribute("data-saved-value") : el.defaultValue;
+    return el.value.replace(/\r\n?/g, "\n") !== text.replace(/\r\n?/g, "\n");
   }
 
-  var saved = forms.map(state);
+  function changes(form) {
+    var parts = form.querySelectorAll(".checklist-item");
+    if (!parts.length) { parts = [form]; }
+    return Array.prototype.filter.call(parts, function (part) {
+      return Array.prototype.some.call(part.querySelectorAll("input[type=checkbox], textarea[name]"), differs);
+    }).length;
+  }
 
-  function changed(form, index) { return state(form) !== saved[index]; }
+  function show(form) {
+    var hint = form.querySelector(".unsaved-hint");
+    if (!hint) { return; }
+    var n = changes(form);
+    var text = n === 0 ? "" : n === 1 ? "1 ändring är inte sparad" : n + " ändringar är inte sparade";
+    if (hint.textContent !== text) { hint.textContent = text; }
+  }
 
   forms.forEach(function (form) {
     form.addEventListener("submit", function () { submitting = form; });
+    form.addEventListener("input", function () { show(form); });
+    form.addEventListener("change", function () { show(form); });
+    show(form);  // a refused save's typed text, or what the browser restored on going back
   });
+  // The browser may restore a form's values after the script ran (back to a page from its cache).
+  window.addEventListener("pageshow", function () { submitting = null; forms.forEach(show); });
 
   window.addEventListener("beforeunload", function (event) {
     // The form being sent carries its own changes; any other changed form would lose them.
-    var unsaved = forms.some(function (form, index) { return form !== submitting && changed(form, index); });
+    var unsaved = forms.some(function (form) { return form !== submitting && changes(form) > 0; });
     submitting = null;  // a cancelled leave must warn again next time
     if (unsaved) { event.preventDefault(); event.returnValue = ""; }
   });
