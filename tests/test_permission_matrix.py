@@ -172,6 +172,7 @@ FORMS = {
                                 "action": "save"},
     "handbook.publish": lambda w: {"number": "3", "change_note": "Ny version", "change_kind": "minor"},
     "handbook.settings": lambda w: {"adress-slug": "ny-adress"},
+    "handbook.restore": lambda w: {"over_draft": "3"},  # the world has a pending draft 3: restore over it
     "handbook.preview": lambda w: {"body": "# Rubrik"},
     "search.synonyms": lambda w: {"text": "SIP = samordnad individuell plan\nLVU = lagen om vård av unga\n",
                                   "note": "Ändrad", "base_id": str(w.synonym_version)},
