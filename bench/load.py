@@ -35,7 +35,8 @@ from harness import Client, Gunicorn, LoadDatabase, Recorder, log, parse_forms  
 SEARCH_TERMS = ["orosanmälan", "anmälan", "sekretess", "SIP", "rektorn", "skolfrånvaro", "BUS", "samtycke",
                 "hedersrelaterat våld", "övergång", "socialtjänsten", "LVU", "vårdnadshavare", "elevhälsa"]
 MARKER = re.compile(r"\A\*Lasttest [^\n]*\*\n\n")
-TICK_PATH = re.compile(r"^/min-enhet/(\d+)/([a-z0-9-]+)/punkt/(\d+)$")
+CHECKLIST_PATH = re.compile(r"^/min-enhet/(\d+)/([a-z0-9-]+)/checklista$")
+ITEM_DONE = re.compile(r"^items-(\d+)-done$")
 
 
 @dataclass
@@ -113,19 +114,25 @@ def unit_head(client: Client, email: str, unit_id: int, deadline: float, rng: ra
         if page is None or page.status_code != 200:
             time.sleep(think)
             continue
-        forms = [f for f in parse_forms(page.text) if TICK_PATH.match(f.action)]
+        # One routine's checklist form (every item of it, one "Spara checklistan"); one item changed:
+        # its box toggled and a unique comment, the other items sent back as the page showed them.
+        forms = [f for f in parse_forms(page.text) if CHECKLIST_PATH.match(f.action) and f.checkboxes]
         if not forms:
             log(f"{email}: no checklist items on /min-enhet")
             return
         form = rng.choice(forms)
-        box_id, box = next(iter(form.checkboxes.items()))
+        box_id, box = rng.choice(list(form.checkboxes.items()))
+        field_index = ITEM_DONE.match(box["name"]).group(1)
+        position = form.get(f"items-{field_index}-position")
         done = not box["checked"]
         number += 1
         comment = f"lt {email.split('@')[0]} #{number} {secrets.token_hex(3)}"
-        unit, slug, index = TICK_PATH.match(form.action).groups()
-        response = client.post("POST tick", form.action, form.data(done="y" if done else None, comment=comment))
+        unit, slug = CHECKLIST_PATH.match(form.action).groups()
+        data = [(n, v) for n, v in form.data() if n not in (box["name"], f"items-{field_index}-comment")]
+        data += [(f"items-{field_index}-comment", comment)] + ([(box["name"], box["value"])] if done else [])
+        response = client.post("POST tick", form.action, data)
         if response is not None and response.status_code == 302:
-            writes.add("ticks", (email, int(unit), slug, int(index), form.labels.get(box_id, ""), done, comment,
+            writes.add("ticks", (email, int(unit), slug, int(position), form.labels.get(box_id, ""), done, comment,
                                  time.monotonic()))
         elif response is not None and response.status_code == 409:
             writes.add("tick_conflicts", (email, comment))
