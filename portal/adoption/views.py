@@ -236,8 +236,9 @@ def unit_routine(unit_id: int, slug: str):
     status = services.unit_status(document, unit)
     comparison = None
     if status.confirmation and status.confirmation.revision_number != status.revision.number:
-        confirmed = handbook.get_revision(current_user, document, status.confirmation.revision_number)
-        comparison = handbook.compare_revisions(confirmed, status.revision)
+        # As readers see the text (rendered, notes to the editors only for those who may see them).
+        comparison = handbook.compare(current_user, document, status.confirmation.revision_number,
+                                      status.revision.number)
     return render_template("adoption/unit_routine.html", s=status, comparison=comparison,
                            history=services.history(document, unit))
 

@@ -233,3 +233,19 @@ def test_concurrent_first_ticks_on_one_unit_lose_nothing(app, routine, organisat
     assert db.session.scalar(select(func.count()).select_from(Adoption)) == 1
     assert sorted(p.item_text for p in db.session.scalars(select(ItemProgress)) if p.done) == \
         ["Alla vet var blanketten finns", "Rutinen är genomgången på APT"]
+
+
+def test_what_changed_since_the_confirmation_is_shown_as_readers_see_it_without_notes_to_editors(
+        client, login_as, routine, organisation, republish):
+    login_as("unit_head")
+    unit = organisation["school"]
+    _tick(client, unit, 0)
+    _tick(client, unit, 1)
+    _confirm(client, unit)
+    note = "> **Kontrollera (redaktör):** stämmer paragrafen om zebrafinkar?\n\n"
+    republish(routine, ROUTINE_BODY.replace("## Gör så här\n", "## Gör så här\n\n" + note)
+              .replace("Anmäl genast", "Anmäl samma dag"), substantial=True)
+    detail = client.get(f"/min-enhet/{unit.id}/orosanmalan").get_data(as_text=True)
+    assert "Ändrat sedan bekräftad version 1" in detail
+    assert "zebrafink" not in detail and "Kontrollera (redaktör)" not in detail
+    assert "## Gör så här" not in detail and "cmp-label-changed" in detail  # rendered, not Markdown
