@@ -14,6 +14,12 @@ MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "august
           "oktober", "november", "december"]
 
 
+def unit_kind_names(kinds) -> str:
+    """A version's "gäller för enhetstyper" (UNIT_KINDS keys) as the labels people read."""
+    from portal.org.models import UNIT_KINDS
+    return ", ".join(UNIT_KINDS.get(kind, kind) for kind in kinds or [])
+
+
 def swedish_date(value) -> str:
     if value is None:
         return "–"
@@ -133,6 +139,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in current_app.view_functions
     app.jinja_env.filters["datum"] = swedish_date
     app.jinja_env.filters["langt_datum"] = long_date
+    app.jinja_env.filters["enhetstyper"] = unit_kind_names
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     clock.load_zone(app.config.get("TIMEZONE") or clock.DEFAULT_TIMEZONE)  # the filters' zone must exist

@@ -28,7 +28,8 @@ from portal.clock import check_date, utcnow
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook.markdown import extract_checklist
-from portal.handbook.models import CONTROLLED_KINDS, Document, Revision, document_applies_to
+from portal.handbook.models import (CONTROLLED_KINDS, Document, Revision, document_applies_to, scope_includes,
+                                    unit_kinds_of)
 from portal.org import services as org
 from portal.org.models import Department, Unit, UnitActivation
 from portal.policy import authorize, can
@@ -226,7 +227,9 @@ def get_unit(unit_id: int) -> Unit:
 
 
 def applies(document: Document, unit: Unit) -> bool:
-    return unit.active and any(d.id == unit.department_id for d in document.applies_to)
+    """The unit must adopt the published routine: it is active, its department is in "gäller för" and,
+    when the published version names unit types, it is of one of them (scope_includes, the one rule)."""
+    return unit.active and scope_includes([d.id for d in document.applies_to], document.unit_kinds, unit)
 
 
 def _active_units() -> list[Unit]:
@@ -760,8 +763,10 @@ def check_evidence_day(day: date) -> date:
 def evidence_at(user, document: Document, day: date, units_then: list[Unit] | None = None) -> Evidence:
     """Which version was in force at the end of `day`, and which units had confirmed which version.
 
-    As things were then: the units of the departments the version in force named in "gäller för",
-    among the units that existed and were active that day (`units_then`, for many routines at once).
+    As things were then: the units of the departments the version in force named in "gäller för" and
+    of the unit types it named (every type when none), among the units that existed and were active
+    that day (`units_then`, for many routines at once). A unit's type is taken as it is now: the
+    portal keeps no history of types.
     """
     check_evidence_day(day)
     end = clock.day_start(day + timedelta(days=1))  # the end of the day where the units are
@@ -777,7 +782,8 @@ def evidence_at(user, document: Document, day: date, units_then: list[Unit] | No
         if department is not None:
             departments.add(department.id)
     units_then = _units_active_at(end) if units_then is None else units_then
-    units = [u for u in units_then if u.department_id in departments and may_view(user, document, u)]
+    kinds = unit_kinds_of(in_force.meta) if in_force else ()
+    units = [u for u in units_then if scope_includes(departments, kinds, u) and may_view(user, document, u)]
     adoptions = {a.unit_id: a for a in db.session.scalars(
         select(Adoption).where(Adoption.document_id == document.id))}
     rows = []

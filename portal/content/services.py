@@ -22,8 +22,10 @@ from portal.handbook.models import Document
 from portal.org import services as org
 from portal.org.models import Department
 
-FRONT_MATTER_KEYS = ("slug", "title", "kind", "parent", "order", "department", "applies_to",
+FRONT_MATTER_KEYS = ("slug", "title", "kind", "parent", "order", "department", "applies_to", "unit_kinds",
                      "decided_by", "decided_on", "review_by", "owner", "legal_refs", "tags")
+# Written by export only when set (a file without it means every type of unit).
+OPTIONAL_FRONT_MATTER_KEYS = ("unit_kinds",)
 # Accepted on import only: how to publish a changed file. Not part of the content, not exported.
 PUBLISH_KEYS = ("change_note", "substantial")
 REQUIRED_KEYS = ("slug", "title", "kind", "department")
@@ -288,6 +290,8 @@ def to_file_text(document: Document, names: dict[str, str] | None = None) -> str
         "parent": document.parent.slug if document.parent else None, "order": document.position,
         "department": document.department.name,
         "applies_to": org.current_department_names(meta.get("applies_to", []), names),
+        # Only when chosen: a file without it (every shipped file before the field) means every type.
+        **({"unit_kinds": list(meta["unit_kinds"])} if meta.get("unit_kinds") else {}),
         "decided_by": meta.get("decided_by"), "decided_on": _as_date(meta.get("decided_on")),
         "review_by": _as_date(meta.get("review_by")), "owner": meta.get("owner"),
         "legal_refs": meta.get("legal_refs", []), "tags": meta.get("tags", []),

@@ -8,6 +8,7 @@ from wtforms.validators import ValidationError as FieldError
 from portal.forms import Form, choices
 from portal.handbook.models import KINDS
 from portal.org import services as org
+from portal.org.models import UNIT_KINDS
 
 KIND_CHOICES = choices(KINDS.items())
 CHANGE_CHOICES = choices([("minor", "Språklig ändring – innebörden är densamma, inget behöver göras om"),
@@ -31,6 +32,7 @@ class MetaFields:
                             render_kw={"type": "date"})
     owner = StringField("Dokumentansvarig", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
     applies_to = CheckboxesField("Gäller för förvaltningar", coerce=int)
+    unit_kinds = CheckboxesField("Gäller för enhetstyper", choices=choices(UNIT_KINDS.items()))
     legal_refs = TextAreaField("Lagrum (ett per rad)", validators=[Optional(), Length(max=5000)],
                                render_kw={"rows": 3})
     tags = StringField("Nyckelord (kommaseparerade)", validators=[Optional(), Length(max=2000)])
@@ -70,9 +72,12 @@ class PublishForm(Form):
     confirm_removal = StringField(validators=[Optional(), Length(max=2000)])
 
 
-def confirmed_removal(form) -> list[int]:
-    """The department ids the editor agreed to take out of "gäller för" (the checkbox's value)."""
-    return [int(part) for part in (form.confirm_removal.data or "").split(",") if part.isdigit() and len(part) <= 9]
+def confirmed_removal(form) -> list:
+    """What the editor agreed to take out of the routine's scope (the checkbox's value, ScopeLoss.token):
+    department ids out of "gäller för", unit type keys out of "gäller för enhetstyper"."""
+    parts = (form.confirm_removal.data or "").split(",")
+    return ([int(part) for part in parts if part.isdigit() and len(part) <= 9]
+            + [part for part in parts if part in UNIT_KINDS])
 
 
 def _in_range(low: int, high: int):
@@ -110,6 +115,7 @@ def meta_from_form(form, departments_by_id) -> dict:
         "decided_by": form.decided_by.data, "decided_on": form.decided_on.data,
         "review_by": form.review_by.data, "owner": form.owner.data,
         "applies_to": [departments_by_id[i].name for i in form.applies_to.data or [] if i in departments_by_id],
+        "unit_kinds": [kind for kind in form.unit_kinds.data or [] if kind in UNIT_KINDS],
         "legal_refs": [line for line in (form.legal_refs.data or "").splitlines() if line.strip()],
         "tags": [tag for tag in (form.tags.data or "").split(",") if tag.strip()],
     }
@@ -125,5 +131,6 @@ def fill_meta(form, meta: dict, departments) -> None:
     by_name.update({former: by_name[current] for former, current in org.department_names().items()
                     if current in by_name})
     form.applies_to.data = list(dict.fromkeys(by_name[n] for n in meta.get("applies_to", []) if n in by_name))
+    form.unit_kinds.data = [kind for kind in meta.get("unit_kinds") or [] if kind in UNIT_KINDS]
     form.legal_refs.data = "\n".join(meta.get("legal_refs", []))
     form.tags.data = ", ".join(meta.get("tags", []))

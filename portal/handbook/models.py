@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.org.models import Department
+from portal.org.models import UNIT_KINDS, Department
 
 KINDS = {"section": "Avsnitt", "routine": "Rutin", "agreement": "Överenskommelse"}
 # Routines and agreements are styrdokument and carry document-control metadata.
@@ -65,8 +65,29 @@ class Document(db.Model):
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
+    @property
+    def unit_kinds(self) -> tuple[str, ...]:
+        """The unit types of the published version's "gäller för" (() = every type)."""
+        return unit_kinds_of(self.current_revision.meta) if self.current_revision is not None else ()
+
+    @property
+    def unit_kinds_labels(self) -> list[str]:
+        return [UNIT_KINDS.get(k, k) for k in self.unit_kinds]
+
     def __repr__(self) -> str:
         return f"<Document {self.slug}>"
+
+
+def unit_kinds_of(meta: dict | None) -> tuple[str, ...]:
+    """The unit types a version's "gäller för enhetstyper" names (`unit_kinds`); () means every type.
+    Versions written before the field existed have no such key and so apply to every type."""
+    return tuple((meta or {}).get("unit_kinds") or ())
+
+
+def scope_includes(department_ids, unit_kinds, unit) -> bool:
+    """The one rule of who must adopt a routine: the unit's department is in "gäller för" and, when
+    the version names unit types, the unit is of one of them."""
+    return unit.department_id in department_ids and (not unit_kinds or unit.kind in unit_kinds)
 
 
 # Readers see these instead of a command's label (the audit log and the API keep the label itself).

@@ -28,9 +28,9 @@ from portal.handbook import rendered_diff
 from portal.handbook.markdown import render
 from portal.handbook.merge import merge_text
 from portal.handbook.models import (CONTROLLED_KINDS, KINDS, ContentVersion, Document, DocumentChange,
-                                    Revision, RevisionLink, SlugRedirect)
+                                    Revision, RevisionLink, SlugRedirect, scope_includes)
 from portal.org import services as org
-from portal.org.models import Department, Unit
+from portal.org.models import UNIT_KINDS, Department, Unit
 from portal.policy import authorize, can
 
 signals = Namespace()
@@ -59,7 +59,10 @@ MIN_POSITION, MAX_POSITION = -1_000_000, 1_000_000
 META_TEXT_FIELDS = ("decided_by", "owner")
 META_DATE_FIELDS = ("decided_on", "review_by")
 META_LIST_FIELDS = ("legal_refs", "tags", "applies_to")
-META_KEYS = META_TEXT_FIELDS + META_DATE_FIELDS + META_LIST_FIELDS
+# "Gäller för enhetstyper": UNIT_KINDS keys, stored only when some are chosen, so that the versions
+# written before the field existed (no key) and a version with none chosen are the same metadata.
+META_OPTIONAL_FIELDS = ("unit_kinds",)
+META_KEYS = META_TEXT_FIELDS + META_DATE_FIELDS + META_LIST_FIELDS + META_OPTIONAL_FIELDS
 REVIEW_WARNING_DAYS = 60
 
 
@@ -211,12 +214,40 @@ def normalize_meta(meta: dict) -> dict:
         if len(items) > 50:
             raise ValidationError(f"{FIELD_LABELS[key]} får ha högst 50 värden.", field=key)
         result[key] = items
+    kinds = normalize_unit_kinds(meta.get("unit_kinds"))
+    if kinds:
+        result["unit_kinds"] = kinds
     return result
+
+
+def normalize_unit_kinds(value) -> list[str]:
+    """The chosen unit types as UNIT_KINDS keys in UNIT_KINDS' order ([] = every type)."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(f"{FIELD_LABELS['unit_kinds']} ska vara en lista med enhetstyper.", field="unit_kinds")
+    chosen = set()
+    for item in value:
+        item = item.strip()
+        if item not in UNIT_KINDS:
+            shown = item if len(item) <= 40 and not _has_control_chars(item) else item[:40] + "…"
+            raise ValidationError(f"Okänd enhetstyp ”{shown}” i {FIELD_LABELS['unit_kinds'].lower()}. Välj bland: "
+                                  + ", ".join(f"{key} ({label.lower()})" for key, label in UNIT_KINDS.items())
+                                  + ".", field="unit_kinds")
+        chosen.add(item)
+    return [key for key in UNIT_KINDS if key in chosen]
+
+
+def unit_kind_labels(kinds) -> list[str]:
+    return [UNIT_KINDS.get(k, k) for k in kinds or []]
 
 
 FIELD_LABELS = {
     "decided_by": "Beslutad av", "decided_on": "Fastställd", "review_by": "Revideras senast",
     "owner": "Dokumentansvarig", "legal_refs": "Lagrum", "tags": "Nyckelord", "applies_to": "Gäller för",
+    "unit_kinds": "Gäller för enhetstyper",
 }
 
 
@@ -740,15 +771,22 @@ def add_draft(actor, document: Document, *, base_number: int, title: str, body: 
 UNITS_NAMED = 5  # units a scope-loss message names before "med flera"
 
 
+def _and_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
+
+
 @dataclass
 class ScopeLoss:
-    """Departments a publish takes out of a routine's "gäller för" while units of theirs have adoption
-    work on it (ticked or commented items, confirmations). Those units lose the routine from their
-    lists, the dashboards, the exports and the API; the work stays stored, and shows again if the
-    department is added back (progress follows the item's text)."""
+    """Units that a publish takes the routine from while they have adoption work on it (ticked or
+    commented items, confirmations): their department leaves "gäller för", or "gäller för
+    enhetstyper" is narrowed so that their type is no longer chosen. Those units lose the routine from
+    their lists, the dashboards, the exports and the API; the work stays stored, and shows again if
+    the department or type is added back (progress follows the item's text)."""
 
-    departments: list[Department]
+    departments: list[Department]  # departments removed from "gäller för" that had such units
     units: list[Unit]
+    kinds: list[str] = field(default_factory=list)  # unit types no longer chosen that had such units
+    new_kinds: list[str] = field(default_factory=list)  # the types the new version chooses
 
     @property
     def department_ids(self) -> list[int]:
@@ -756,55 +794,107 @@ class ScopeLoss:
 
     @property
     def token(self) -> str:
-        """What the editor's confirmation carries: these departments, no others."""
-        return ",".join(map(str, self.department_ids))
+        """What the editor's confirmation carries: these departments and types, no others."""
+        return ",".join([*map(str, self.department_ids), *self.kinds])
 
     @property
     def department_names(self) -> str:
-        names = [d.name for d in self.departments]
-        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
+        return _and_list([d.name for d in self.departments]) if self.departments else ""
+
+    @property
+    def kind_names(self) -> str:
+        return _and_list([label.lower() for label in unit_kind_labels(self.kinds)]) if self.kinds else ""
+
+    @property
+    def new_kind_names(self) -> str:
+        return _and_list([label.lower() for label in unit_kind_labels(self.new_kinds)])
 
     @property
     def unit_count(self) -> str:
         return f"{len(self.units)} {'enhet' if len(self.units) == 1 else 'enheter'}"
 
     @property
+    def _changes(self) -> str:
+        parts = []
+        if self.departments:
+            parts.append(f"tar bort {self.department_names} ur ”Gäller för”")
+        if self.kinds:
+            parts.append(f"begränsar ”Gäller för enhetstyper” till {self.new_kind_names}")
+        return " och ".join(parts)
+
+    @property
     def message(self) -> str:
         named = ", ".join(u.name for u in self.units[:UNITS_NAMED]) + (" med flera" if len(self.units) > UNITS_NAMED
                                                                          else "")
-        return (f"Publiceringen tar bort {self.department_names} ur ”Gäller för”. {self.unit_count} där "
-                f"({named}) har redan påbörjat eller bekräftat införandet och förlorar rutinen ur sina listor: "
-                "Min enhet, införandeöversikten, exporterna och API:t. Det de har gjort sparas och syns igen om "
-                "förvaltningen läggs till på nytt. Bekräfta borttagningen när du publicerar, eller låt "
-                "förvaltningen vara kvar under ”Gäller för”.")
+        if not self.kinds:
+            return (f"Publiceringen tar bort {self.department_names} ur ”Gäller för”. {self.unit_count} där "
+                    f"({named}) har redan påbörjat eller bekräftat införandet och förlorar rutinen ur sina listor: "
+                    "Min enhet, införandeöversikten, exporterna och API:t. Det de har gjort sparas och syns igen om "
+                    "förvaltningen läggs till på nytt. Bekräfta borttagningen när du publicerar, eller låt "
+                    "förvaltningen vara kvar under ”Gäller för”.")
+        what = ("förvaltningen och enhetstypen" if self.departments else "enhetstypen")
+        where = ("”Gäller för” och ”Gäller för enhetstyper”" if self.departments else "”Gäller för enhetstyper”")
+        return (f"Publiceringen {self._changes}, så att enheter av typen {self.kind_names}"
+                + (f" och enheterna i {self.department_names}" if self.departments else "")
+                + f" inte längre ska införa rutinen. {self.unit_count} ({named}) har redan påbörjat eller bekräftat "
+                "införandet och förlorar rutinen ur sina listor: Min enhet, införandeöversikten, exporterna och "
+                f"API:t. Det de har gjort sparas och syns igen om {what} läggs till på nytt. Bekräfta borttagningen "
+                f"när du publicerar, eller ändra {where}.")
+
+    @property
+    def form_error(self) -> str:
+        """What the edit form says at its top, far from the confirmation by the publish button."""
+        if not self.kinds:
+            return ("Versionen är inte publicerad: bekräfta först att förvaltningarna ska tas bort ur ”Gäller för” "
+                    "(vid knappen Publicera), eller markera dem igen.")
+        what = ("förvaltningarna och enhetstyperna" if self.departments else "enhetstyperna")
+        return (f"Versionen är inte publicerad: bekräfta först att {what} ska tas bort ur det rutinen gäller för "
+                "(vid knappen Publicera), eller markera dem igen.")
+
+    @property
+    def confirm_label(self) -> str:
+        return f"Ja, {self._changes.replace('tar bort', 'ta bort').replace('begränsar', 'begränsa')}: " \
+               f"{self.unit_count} förlorar rutinen ur sina listor"
 
 
-def scope_loss(document: Document, applies_to: list[str]) -> ScopeLoss | None:
-    """What publishing a version whose "gäller för" is `applies_to` (department names) would take from
-    units that have started adopting the published routine; None when nothing."""
+def scope_loss(document: Document, applies_to: list[str], unit_kinds=()) -> ScopeLoss | None:
+    """What publishing a version whose "gäller för" is `applies_to` (department names) and whose
+    "gäller för enhetstyper" is `unit_kinds` would take from units that have started adopting the
+    published routine; None when nothing."""
     if not document.is_published or document.kind not in CONTROLLED_KINDS:
         return None
-    # A name that means no department (publishing refuses it anyway) keeps none: no error while looking.
+    # A name that means no department (publishing refuses it anyway) keeps none: no error while looking;
+    # likewise an unknown type chooses none.
     kept = {d.id for d in map(org.department_by_name, applies_to or []) if d is not None}
-    removed = {d.id: d for d in document.applies_to if d.id not in kept}
-    if not removed:
-        return None
+    new_kinds = [k for k in UNIT_KINDS if k in set(unit_kinds or ())]
+    in_scope_now = {d.id: d for d in document.applies_to}
+    kinds_now = document.unit_kinds
     worked = or_(exists().where(Confirmation.adoption_id == Adoption.id),
                  exists().where(ItemProgress.adoption_id == Adoption.id,
                                 or_(ItemProgress.done.is_(True), ItemProgress.comment != "")))
-    units = list(db.session.scalars(
+    candidates = db.session.scalars(
         select(Unit).join(Adoption, Adoption.unit_id == Unit.id)
-        .where(Adoption.document_id == document.id, Unit.department_id.in_(list(removed)),
-               Unit.active.is_(True), worked).order_by(Unit.name)))
+        .where(Adoption.document_id == document.id, Unit.department_id.in_(list(in_scope_now)),
+               Unit.active.is_(True), worked).order_by(Unit.name))
+    units = [u for u in candidates if scope_includes(in_scope_now, kinds_now, u)
+             and not scope_includes(kept, new_kinds, u)]
     if not units:
         return None
-    departments = sorted({u.department_id for u in units})
-    return ScopeLoss([removed[i] for i in departments], units)
+    departments = sorted({u.department_id for u in units if u.department_id not in kept})
+    kinds = [k for k in UNIT_KINDS if k in {u.kind for u in units if u.department_id in kept}]
+    return ScopeLoss([in_scope_now[i] for i in departments], units, kinds, new_kinds if kinds else [])
 
 
-def _check_scope_loss(document: Document, applies_to: list[str], confirmed_removal) -> None:
-    loss = scope_loss(document, applies_to)
-    if loss is not None and not set(loss.department_ids) <= set(confirmed_removal or ()):
+def revision_scope_loss(document: Document, revision: Revision) -> ScopeLoss | None:
+    """What publishing `revision` (a draft) would take from units with adoption work."""
+    meta = revision.meta or {}
+    return scope_loss(document, meta.get("applies_to", []), meta.get("unit_kinds"))
+
+
+def _check_scope_loss(document: Document, meta: dict, confirmed_removal) -> None:
+    loss = scope_loss(document, meta.get("applies_to", []), meta.get("unit_kinds"))
+    confirmed = {str(part) for part in confirmed_removal or ()}
+    if loss is not None and not set(loss.token.split(",")) <= confirmed:
         raise ValidationError(loss.message, field="confirm_removal", loss=loss)
 
 
@@ -812,8 +902,9 @@ def publish(document: Document, revision: Revision, editor, note: str, substanti
             confirmed_removal=()) -> Revision:
     """Publish the newest revision with a change note and a choice of minor or substantial change.
 
-    A version that takes departments out of "gäller för" while units there have adoption work is
-    published only when `confirmed_removal` holds those departments' ids (see ScopeLoss)."""
+    A version that takes units with adoption work out of its scope (departments out of "gäller för",
+    or their types out of "gäller för enhetstyper") is published only when `confirmed_removal` holds
+    those departments' ids and those types' keys (ScopeLoss.token)."""
     revision = stamp_published(document, revision, editor, note, substantial, confirmed_removal=confirmed_removal)
     _commit_visible_change(document)
     return revision
@@ -852,7 +943,7 @@ def stamp_published(document: Document, revision: Revision, editor, note: str, s
     if revision.number != document.latest_number:
         raise EditConflict(f"Det finns en nyare version ({document.latest_number}) än den du försöker "
                            "publicera. Granska den först.", theirs=latest_revision(document))
-    _check_scope_loss(document, revision.meta.get("applies_to", []), confirmed_removal)
+    _check_scope_loss(document, revision.meta or {}, confirmed_removal)
     previous = document.current_revision
     # Stamped only while still unpublished: SQLite has no row locks, so the guard, not the lock,
     # is what keeps a concurrent publish from rewriting the stamp there.
@@ -892,7 +983,7 @@ def save_and_publish(editor, document: Document, *, base_number: int, title: str
     if substantial not in (True, False):
         raise ValidationError("Välj om det är en språklig eller en väsentlig ändring.", field="substantial")
     authorize(editor, "document.edit", document)
-    _check_scope_loss(document, normalize_meta(meta)["applies_to"], confirmed_removal)
+    _check_scope_loss(document, normalize_meta(meta), confirmed_removal)
     try:
         revision = save_draft(editor, document, base_number=base_number, title=title, body=body, meta=meta,
                               note="")
@@ -939,21 +1030,27 @@ def merge_conflict(base: Revision | None, theirs: Revision, yours: dict) -> Conf
     changed keep yours and are listed with their text."""
     taken, clashes = [], []
 
-    def pick(label, before, their_value, your_value):
+    def pick(label, before, their_value, your_value, show=lambda v: v):
         before, their_value, your_value = (_or_none(v) for v in (before, their_value, your_value))
         if base is None or their_value in (your_value, before):
             return your_value
         if your_value == before:
-            taken.append((label, _meta_text(before), _meta_text(their_value)))
+            taken.append((label, _meta_text(show(before)), _meta_text(show(their_value))))
             return their_value
-        clashes.append((label, _meta_text(their_value), _meta_text(your_value)))
+        clashes.append((label, _meta_text(show(their_value)), _meta_text(show(your_value))))
         return your_value
 
     base_meta, their_meta, your_meta = (base.meta if base else None) or {}, theirs.meta or {}, yours.get("meta") or {}
     title = pick("Rubrik", base.title if base else None, theirs.title, yours["title"])
     meta = dict(your_meta)
     for key in META_KEYS:
-        value = pick(FIELD_LABELS[key], base_meta.get(key), their_meta.get(key), your_meta.get(key))
+        value = pick(FIELD_LABELS[key], base_meta.get(key), their_meta.get(key), your_meta.get(key),
+                     unit_kind_labels if key == "unit_kinds" else (lambda v: v))
+        if key in META_OPTIONAL_FIELDS:
+            meta.pop(key, None)
+            if value:
+                meta[key] = value
+            continue
         meta[key] = ([] if key in META_LIST_FIELDS else None) if value is None else value
     text = merge_text(base.body if base is not None else None, theirs.body, yours["body"])
     return ConflictMerge(title, text.body, meta, taken, clashes, text.taken, text.clashes)
@@ -1101,6 +1198,8 @@ def _meta_changes(old: Revision, new: Revision) -> list[tuple[str, str, str]]:
     meta_changes = []
     for key in META_KEYS:
         before, after = (old.meta or {}).get(key), (new.meta or {}).get(key)
+        if key in META_OPTIONAL_FIELDS:  # absent and empty are the same choice: every type
+            before, after = unit_kind_labels(before) or None, unit_kind_labels(after) or None
         if before != after:
             meta_changes.append((FIELD_LABELS[key], _meta_text(before), _meta_text(after)))
     return meta_changes

@@ -291,8 +291,9 @@ def edit(slug: str):
         form.base_number.data = latest.number
         form.title.data, form.body.data = latest.title, latest.body
         fill_meta(form, latest.meta, departments)
-        # A saved draft that already narrows "gäller för" shows what publishing it would take, up front.
-        removal = None if latest.is_published else services.scope_loss(doc, latest.meta.get("applies_to", []))
+        # A saved draft that already narrows "gäller för" (or its unit types) shows what publishing it
+        # would take, up front.
+        removal = None if latest.is_published else services.revision_scope_loss(doc, latest)
         return _render_edit(doc, form, latest, removal=removal)
     if not form.validate_on_submit():
         return _render_edit(doc, form, latest), 400
@@ -323,8 +324,7 @@ def edit(slug: str):
     except ValidationError as error:
         apply_error(form, error)
         if error.details.get("loss"):  # the confirmation sits by the publish button, far down the page
-            form.form_errors.append("Versionen är inte publicerad: bekräfta först att förvaltningarna ska tas bort "
-                                    "ur ”Gäller för” (vid knappen Publicera), eller markera dem igen.")
+            form.form_errors.append(error.details["loss"].form_error)
         return _render_edit(doc, form, latest, removal=error.details.get("loss")), 400
     if saved.number == base_number:  # the text was the one already saved: no new version
         flash(f"Inget är ändrat sedan version {saved.number}, så ingen ny version sparades.", "info")
@@ -374,7 +374,7 @@ def draft(slug: str):
         flash("Det finns inget opublicerat utkast.", "info")
         return redirect(url_for("handbook.document", slug=doc.slug))
     form = PublishForm(number=pending.number)
-    return _render_draft(doc, pending, form, services.scope_loss(doc, pending.meta.get("applies_to", [])))
+    return _render_draft(doc, pending, form, services.revision_scope_loss(doc, pending))
 
 
 def _render_draft(doc, pending, form, removal):
@@ -408,7 +408,7 @@ def publish(slug: str):
             else:
                 flash(f"Version {pending.number} är publicerad.", "success")
                 return redirect(url_for("handbook.document", slug=doc.slug))
-    return _render_draft(doc, pending, form, services.scope_loss(doc, pending.meta.get("applies_to", []))), 400
+    return _render_draft(doc, pending, form, services.revision_scope_loss(doc, pending)), 400
 
 
 @bp.route("/handbok/<slug>/version/<int:number>/aterstall", methods=["POST"])
