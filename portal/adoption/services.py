@@ -25,6 +25,7 @@ from portal import audit
 from portal.adoption.models import Adoption, AdoptionDeadline, Confirmation, ItemProgress, item_key
 from portal import clock
 from portal.clock import check_date, utcnow
+from portal.auth.models import User
 from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook.markdown import extract_checklist
@@ -270,6 +271,10 @@ def statuses(pairs: list[tuple[Document, Unit]], today: date | None = None) -> l
     deadlines = {d.document_id: d.deadline for d in db.session.scalars(
         select(AdoptionDeadline).where(AdoptionDeadline.document_id.in_(document_ids)))}
     substantial = _last_substantial(document_ids)
+    # Who last changed an item, by name as the confirmation names its signer (one query for all).
+    editor_ids = {p.updated_by_id for a in adoptions.values() for p in a.items if p.updated_by_id}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(editor_ids))).all()) \
+        if editor_ids else {}
     result = []
     for document, unit in pairs:
         revision = document.current_revision
@@ -278,7 +283,8 @@ def statuses(pairs: list[tuple[Document, Unit]], today: date | None = None) -> l
         items = []
         for index, text in enumerate(checklist(revision)):
             p = progress.get(item_key(text))
-            items.append(ChecklistItem(index, text, p.done, p.comment, p.updated_by_label, p.updated_at)
+            items.append(ChecklistItem(index, text, p.done, p.comment,
+                                       names.get(p.updated_by_id) or p.updated_by_label, p.updated_at)
                          if p else ChecklistItem(index, text))
         confirmation = adoption.confirmations[-1] if adoption and adoption.confirmations else None
         stale = confirmation is not None and confirmation.revision_number < substantial.get(document.id, 0)

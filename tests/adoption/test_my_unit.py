@@ -249,3 +249,11 @@ def test_what_changed_since_the_confirmation_is_shown_as_readers_see_it_without_
     assert "Ändrat sedan bekräftad version 1" in detail
     assert "zebrafink" not in detail and "Kontrollera (redaktör)" not in detail
     assert "## Gör så här" not in detail and "cmp-label-changed" in detail  # rendered, not Markdown
+
+
+def test_an_item_names_who_changed_it_as_the_confirmation_names_its_signer(client, login_as, routine, organisation):
+    head = login_as("unit_head")
+    unit = organisation["school"]
+    _tick(client, unit, 0, comment="Klart")
+    page = client.get("/min-enhet").get_data(as_text=True)
+    assert f"av {head.name}</p>" in page and f"av {head.email}</p>" not in page
