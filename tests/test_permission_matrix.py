@@ -100,7 +100,7 @@ EXPECTATIONS: dict[str, dict[str, frozenset]] = {
     "adoption.confirm": {"POST": HEAD_OF_THE_UNIT},
     "adoption.unit_routine": {"GET": SEES_THE_UNIT},
     "adoption.unit": {"GET": SEES_THE_UNIT},
-    "adoption.dashboard": {"GET": FOLLOWS_UP_ADOPTION},
+    "adoption.dashboard": {"GET": FOLLOWS_UP_ADOPTION | {READER}},  # a reader: sent to their unit's page
     "adoption.routine": {"GET": FOLLOWS_UP_ADOPTION, "POST": EDITOR_IN_SCOPE},
     "adoption.evidence": {"GET": FOLLOWS_UP_ADOPTION},
     "adoption.export_csv": {"GET": FOLLOWS_UP_ADOPTION},

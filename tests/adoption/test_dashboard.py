@@ -118,11 +118,20 @@ def test_unit_head_sees_own_departments_rows_only(client, login_as, routine, org
 
 def test_reader_sees_own_unit_only(client, login_as, routine, organisation):
     login_as("reader")  # works at Ekbackens skola
-    assert client.get("/inforande").status_code == 403
+    overview = client.get("/inforande")  # the overview's address leads to their own unit's page
+    assert overview.status_code == 302
+    assert overview.headers["Location"] == f"/inforande/enhet/{organisation['school'].id}"
     assert client.get("/inforande/export.csv").status_code == 403
     page = client.get(f"/inforande/enhet/{organisation['school'].id}").get_data(as_text=True)
     assert "Orosanmälan – när och hur" in page and "Ej påbörjad" in page
     assert client.get(f"/inforande/enhet/{organisation['other_school'].id}").status_code == 403
+
+
+def test_a_reader_without_a_unit_may_not_see_the_overview(client, login_as, routine, organisation, make_user):
+    from portal.auth import services as accounts
+    user = login_as("reader")
+    accounts.update_profile("test", user, name=user.name, title="", unit=None)
+    assert client.get("/inforande").status_code == 403
 
 
 def test_xlsx_export_has_one_row_per_routine_and_unit(client, login_as, routine, organisation):
