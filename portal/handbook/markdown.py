@@ -228,6 +228,12 @@ def mark_blanks(html: str, *, editor: bool = False) -> tuple[str, int]:
     return "".join(parts), count
 
 
+def render_inline(text: str) -> str:
+    """One line of Markdown as HTML without a paragraph (emphasis, links; raw HTML off as everywhere),
+    for a note to the editors shown in a list."""
+    return _MD.renderInline(text, {"editor": True})
+
+
 def extract_checklist(text: str) -> list[str]:
     return render(text).checklist
 

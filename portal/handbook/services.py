@@ -537,11 +537,48 @@ def to_check() -> list[ToCheck]:
     return [item for item in result if item.notes or item.blanks]
 
 
+class _LinkTargets:
+    """Every document by address, old addresses included: why a link does not lead to a published page."""
+
+    def __init__(self):
+        self.documents = {d.slug: d for d in list_documents()}
+        self.redirects = {r.old_slug: r.document_id for r in db.session.scalars(select(SlugRedirect))}
+        self.by_id = {d.id: d for d in self.documents.values()}
+
+    def problem(self, slug: str) -> str | None:
+        target = self.documents.get(slug) or self.by_id.get(self.redirects.get(slug))
+        if target is None:
+            return "Dokumentet finns inte"
+        if target.is_archived:
+            return "Dokumentet är arkiverat"
+        if not target.is_published:
+            return "Dokumentet är inte publicerat"
+        if target.slug != slug:
+            return f"Gammal adress (leder vidare till {target.slug})"
+        return None
+
+
+def publish_warnings(body: str, meta: dict | None) -> list[str]:
+    """What an editor should know before publishing a text, without being stopped: internal links
+    that lead nowhere a reader can go, a review date already passed."""
+    warnings = []
+    links = sorted(render(body or "").links)
+    if links:
+        targets = _LinkTargets()
+        for slug in links:
+            if (problem := targets.problem(slug)) is not None:
+                warnings.append(f"Länken till ”{slug}” leder inte till en publicerad sida: {problem.lower()}.")
+    review_by = (meta or {}).get("review_by")
+    if isinstance(review_by, str) and DATE_RE.match(review_by.strip()) and review_by < clock.today().isoformat():
+        warnings.append(f"Revideras senast ({review_by}) har redan passerat. Sätt ett nytt datum om "
+                        "dokumentet är genomgånget.")
+    return warnings
+
+
 def broken_links() -> list[BrokenLink]:
     """Links in current versions and pending drafts to slugs that lead nowhere a reader can go."""
-    documents = {d.slug: d for d in list_documents()}
-    redirects = {r.old_slug: r.document_id for r in db.session.scalars(select(SlugRedirect))}
-    by_id = {d.id: d for d in documents.values()}
+    targets = _LinkTargets()
+    documents, by_id = targets.documents, targets.by_id
     revision_ids = [d.current_revision_id for d in documents.values() if d.current_revision_id]
     revision_ids += [r.id for r in db.session.scalars(
         select(Revision).join(Document, Document.id == Revision.document_id)
@@ -553,18 +590,9 @@ def broken_links() -> list[BrokenLink]:
         source = by_id[revision.document_id]
         if source.is_archived:
             continue
-        target = documents.get(link.target_slug) or by_id.get(redirects.get(link.target_slug))
-        if target is None:
-            reason = "Dokumentet finns inte"
-        elif target.is_archived:
-            reason = "Dokumentet är arkiverat"
-        elif not target.is_published:
-            reason = "Dokumentet är inte publicerat"
-        elif target.slug != link.target_slug:
-            reason = f"Gammal adress (leder vidare till {target.slug})"
-        else:
-            continue
-        result.append(BrokenLink(source, revision, link.target_slug, reason))
+        reason = targets.problem(link.target_slug)
+        if reason is not None:
+            result.append(BrokenLink(source, revision, link.target_slug, reason))
     return result
 
 

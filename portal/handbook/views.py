@@ -13,12 +13,17 @@ from portal.handbook import services
 from portal.handbook.diff import word_diff
 from portal.handbook.forms import (CreateForm, EditForm, EmptyForm, PublishForm, RenameForm, RestoreForm,
                                    StructureForm, confirmed_removal, fill_meta, meta_from_form)
-from portal.handbook.markdown import mark_blanks, render
+from portal.handbook.markdown import mark_blanks, render, render_inline
 from portal.org import services as org
 from portal.pagecache import cached_html, page_cache
 from portal.policy import can, requires
 
 bp = Blueprint("handbook", __name__)
+
+
+@bp.app_template_filter("markdown_inline")
+def markdown_inline(text: str) -> Markup:
+    return Markup(render_inline(text or ""))  # the renderer escapes everything; raw HTML is off
 
 
 @bp.before_request
@@ -340,8 +345,9 @@ def _substantial(choice):
 
 def _render_edit(doc, form, latest, preview=None, removal=None):
     # `removal` (a services.ScopeLoss): the publish box asks to confirm it (_publish_box.html).
+    warnings = services.publish_warnings(form.body.data, {"review_by": form.review_by.data})
     return render_template("handbook/edit.html", document=doc, form=form, latest=latest, preview=preview,
-                           removal=removal, breadcrumbs=services.breadcrumbs(doc, current_user))
+                           removal=removal, warnings=warnings, breadcrumbs=services.breadcrumbs(doc, current_user))
 
 
 def _render_conflict(doc, form, conflict, departments, base_number: int, meta: dict):
@@ -359,7 +365,9 @@ def _render_conflict(doc, form, conflict, departments, base_number: int, meta: d
     fill_meta(form, merge.meta, departments)
     if not form.save_note.data:
         form.save_note.data = f"Sammanslagen efter konflikt med version {theirs.number}"
+    warnings = services.publish_warnings(merge.body, merge.meta)
     return render_template("handbook/conflict.html", document=doc, form=form, theirs=theirs, yours=yours,
+                           warnings=warnings,
                            merge=merge, message=conflict.message, segments=word_diff(theirs.body, merge.body),
                            breadcrumbs=services.breadcrumbs(doc, current_user)), 409
 
@@ -380,6 +388,7 @@ def draft(slug: str):
 def _render_draft(doc, pending, form, removal):
     comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
     return render_template("handbook/draft.html", document=doc, revision=pending, form=form, removal=removal,
+                           warnings=services.publish_warnings(pending.body, pending.meta),
                            html=render(pending.body, editor=True).html, comparison=comparison,
                            breadcrumbs=services.breadcrumbs(doc, current_user))
 

@@ -43,3 +43,13 @@ def test_editor_overview_lists_notes_and_blanks(client, login_as, make_document)
     assert "Orosanmälan – när och hur</a> – 1 plats att fylla i" in section
     assert "<li>paragrafnumret i lagen om zebrafink.</li>" in section
     assert "SIP" not in section
+
+
+def test_editor_overview_shows_a_notes_markdown_formatted_and_escaped(client, login_as, make_document):
+    make_document(body="Text.\n\n> **Kontrollera (redaktör):** *Till rektor:* fråga om [SIP](sip) och <b>fet</b>.\n")
+    login_as("editor")
+    page = client.get("/redaktor").get_data(as_text=True)
+    section = page.split('id="att-kontrollera"', 1)[1].split("</section>", 1)[0]
+    assert "<em>Till rektor:</em>" in section and "*Till rektor:*" not in section
+    assert '<a href="/handbok/sip">SIP</a>' in section
+    assert "&lt;b&gt;fet&lt;/b&gt;" in section and "<b>fet</b>" not in section

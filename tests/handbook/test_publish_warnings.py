@@ -1,0 +1,51 @@
+"""Before publishing, the editor is told what readers would stumble on, without being stopped: an
+internal link that leads nowhere a reader can go, a review date already passed."""
+import re
+
+from portal.handbook import services
+from tests.handbook.conftest import ROUTINE_BODY, edit_data
+
+BROKEN = ROUTINE_BODY.replace("Berätta för rektor.", "Berätta för rektor, se [SIP](sip-rutin-som-inte-finns) "
+                              "och [utkastet](bara-utkast).")
+
+
+def _publish_box(page: str) -> str:
+    return page.split('class="publish-box"', 1)[1].split("</fieldset>", 1)[0] if "<fieldset" in page \
+        else page.split('class="publish-box"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_draft_page_names_links_that_lead_nowhere_and_publishing_still_works(
+        client, login_as, make_document, system):
+    document = make_document()
+    make_document("bara-utkast", "Bara ett utkast", publish=False)
+    login_as("editor")
+    revision = services.save_draft(system, document, base_number=1, title=document.title, body=BROKEN,
+                                   meta=document.current_revision.meta)
+    page = client.get("/handbok/orosanmalan/utkast").get_data(as_text=True)
+    box = _publish_box(page)
+    assert "Kontrollera innan du publicerar:" in box
+    assert "Länken till ”sip-rutin-som-inte-finns” leder inte till en publicerad sida: dokumentet finns inte." in box
+    assert "Länken till ”bara-utkast” leder inte till en publicerad sida: dokumentet är inte publicerat." in box
+    response = client.post("/handbok/orosanmalan/publicera",
+                           data={"number": str(revision.number), "change_note": "Länkar", "change_kind": "minor"})
+    assert response.status_code == 302  # a warning, not a refusal
+
+
+def test_the_edit_page_says_when_the_review_date_has_passed(client, login_as, make_document):
+    document = make_document(meta={"decided_on": "2020-01-01", "review_by": "2021-01-01",
+                                   "applies_to": ["Bildningsförvaltningen"]})
+    login_as("editor")
+    page = client.get("/handbok/orosanmalan/redigera").get_data(as_text=True)
+    assert "Revideras senast (2021-01-01) har redan passerat." in _publish_box(page)
+    # A text without problems has no such box.
+    document = make_document("sip", "SIP", meta={"review_by": "2999-01-01", "applies_to": []})
+    page = client.get("/handbok/sip/redigera").get_data(as_text=True)
+    assert "Kontrollera innan du publicerar" not in page
+
+
+def test_the_warning_follows_the_text_being_edited(client, login_as, make_document):
+    document = make_document()
+    login_as("editor")
+    response = client.post("/handbok/orosanmalan/redigera",
+                           data=edit_data(document, document.current_revision, body=BROKEN, action="preview"))
+    assert re.search(r"Länken till ”sip-rutin-som-inte-finns”", _publish_box(response.get_data(as_text=True)))
