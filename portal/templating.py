@@ -16,8 +16,8 @@ MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "august
 
 def unit_kind_names(kinds) -> str:
     """A version's "gäller för enhetstyper" (UNIT_KINDS keys) as the labels people read."""
-    from portal.org.models import UNIT_KINDS
-    return ", ".join(UNIT_KINDS.get(kind, kind) for kind in kinds or [])
+    from portal.handbook.models import unit_kind_labels
+    return ", ".join(unit_kind_labels(kinds))
 
 
 def swedish_date(value) -> str:

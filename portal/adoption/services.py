@@ -434,7 +434,7 @@ def edited(edits: list[ItemEdit]) -> list[ItemEdit]:
     return result
 
 
-def _conflict_text(text: str, progress: ItemProgress) -> str:
+def _conflict_text(progress: ItemProgress) -> str:
     saved = (f"markerade den som {'klar' if progress.done else 'inte klar'} "
              + (f"med kommentaren ”{progress.comment}”" if progress.comment else "utan kommentar"))
     return f"{progress.updated_by_label} {saved} ({clock.local_text(progress.updated_at)})"
@@ -488,7 +488,7 @@ def save_checklist(actor, document: Document, unit: Unit, *, revision_number: in
             if now == (edit.done, comment):
                 continue  # already so: a double submit, or someone else did the same
             if edit.based_on is not None and progress is not None and edit.based_on != item_stamp(progress.updated_at):
-                conflicts[edit.index] = _conflict_text(text, progress)
+                conflicts[edit.index] = _conflict_text(progress)
                 stamps[edit.index] = item_stamp(progress.updated_at)
                 continue
             changes.append((edit, text, key, comment, progress))

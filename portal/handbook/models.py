@@ -70,10 +70,6 @@ class Document(db.Model):
         """The unit types of the published version's "gäller för" (() = every type)."""
         return unit_kinds_of(self.current_revision.meta) if self.current_revision is not None else ()
 
-    @property
-    def unit_kinds_labels(self) -> list[str]:
-        return [UNIT_KINDS.get(k, k) for k in self.unit_kinds]
-
     def __repr__(self) -> str:
         return f"<Document {self.slug}>"
 
@@ -82,6 +78,10 @@ def unit_kinds_of(meta: dict | None) -> tuple[str, ...]:
     """The unit types a version's "gäller för enhetstyper" names (`unit_kinds`); () means every type.
     Versions written before the field existed have no such key and so apply to every type."""
     return tuple((meta or {}).get("unit_kinds") or ())
+
+
+def unit_kind_labels(kinds) -> list[str]:
+    return [UNIT_KINDS.get(k, k) for k in kinds or []]
 
 
 def scope_includes(department_ids, unit_kinds, unit) -> bool:

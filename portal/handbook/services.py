@@ -28,7 +28,7 @@ from portal.handbook import rendered_diff
 from portal.handbook.markdown import render
 from portal.handbook.merge import merge_text
 from portal.handbook.models import (CONTROLLED_KINDS, KINDS, ContentVersion, Document, DocumentChange,
-                                    Revision, RevisionLink, SlugRedirect, scope_includes)
+                                    Revision, RevisionLink, SlugRedirect, scope_includes, unit_kind_labels)
 from portal.org import services as org
 from portal.org.models import UNIT_KINDS, Department, Unit
 from portal.policy import authorize, can
@@ -238,10 +238,6 @@ def normalize_unit_kinds(value) -> list[str]:
                                   + ".", field="unit_kinds")
         chosen.add(item)
     return [key for key in UNIT_KINDS if key in chosen]
-
-
-def unit_kind_labels(kinds) -> list[str]:
-    return [UNIT_KINDS.get(k, k) for k in kinds or []]
 
 
 FIELD_LABELS = {
@@ -1234,8 +1230,8 @@ def _meta_changes(old: Revision, new: Revision) -> list[tuple[str, str, str]]:
 
 
 def compare_revisions(old: Revision, new: Revision) -> Comparison:
-    """The word diff of the Markdown source (the compare page's source view, the draft page, the unit
-    page's change since a confirmation)."""
+    """The word diff of the Markdown source (the compare page's source view and the draft page, both
+    for editors)."""
     return Comparison(old, new, diffing.word_diff(old.body, new.body), old.title != new.title,
                       _meta_changes(old, new))
 

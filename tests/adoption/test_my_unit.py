@@ -22,6 +22,13 @@ def _confirm(client, unit, revision=1, reason="", slug="orosanmalan"):
     return client.post(f"/min-enhet/{unit.id}/{slug}/bekrafta", data={"revision": str(revision), "reason": reason})
 
 
+def _adopt(client, unit):
+    """Tick both items of the routine's checklist and confirm version 1 as adopted."""
+    for index in (0, 1):
+        assert _tick(client, unit, index).status_code == 302
+    assert _confirm(client, unit).status_code == 302
+
+
 def test_my_unit_lists_routines_with_checklist_for_own_unit(client, login_as, routine, organisation):
     login_as("unit_head")
     page = client.get("/min-enhet").get_data(as_text=True)
@@ -175,9 +182,7 @@ def test_substantial_revision_makes_confirmation_stale_and_shows_what_changed(
         client, login_as, routine, organisation, republish):
     login_as("unit_head")
     unit = organisation["school"]
-    _tick(client, unit, 0)
-    _tick(client, unit, 1)
-    _confirm(client, unit)
+    _adopt(client, unit)
     republish(routine, ROUTINE_BODY.replace("Anmäl genast", "Anmäl samma dag"), substantial=True)
     start = client.get("/").get_data(as_text=True)
     assert "Att göra för dina enheter" in start and "behöver bekräftas igen" in start
@@ -193,9 +198,7 @@ def test_substantial_revision_makes_confirmation_stale_and_shows_what_changed(
 def test_minor_revision_keeps_confirmation_valid(client, login_as, routine, organisation, republish):
     login_as("unit_head")
     unit = organisation["school"]
-    _tick(client, unit, 0)
-    _tick(client, unit, 1)
-    _confirm(client, unit)
+    _adopt(client, unit)
     republish(routine, ROUTINE_BODY.replace("Att alla vet", "Att var och en vet"), substantial=False)
     status = services.unit_status(routine, unit)
     assert status.status == "adopted" and status.confirmation.revision_number == 1
@@ -239,9 +242,7 @@ def test_what_changed_since_the_confirmation_is_shown_as_readers_see_it_without_
         client, login_as, routine, organisation, republish):
     login_as("unit_head")
     unit = organisation["school"]
-    _tick(client, unit, 0)
-    _tick(client, unit, 1)
-    _confirm(client, unit)
+    _adopt(client, unit)
     note = "> **Kontrollera (redaktör):** stämmer paragrafen om zebrafinkar?\n\n"
     republish(routine, ROUTINE_BODY.replace("## Gör så här\n", "## Gör så här\n\n" + note)
               .replace("Anmäl genast", "Anmäl samma dag"), substantial=True)
