@@ -16,12 +16,15 @@ def content_cli():
 
 @content_cli.command("import")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-def import_command(directory: Path | None):
+@click.option("--confirm-narrowing", "confirm_narrowing", multiple=True, metavar="SLUG",
+              help="Publicera filen även om den tar rutinen från enheter som har börjat införa den "
+                   "(”Gäller för” eller ”Gäller för enhetstyper” smalnas av). Kan anges flera gånger.")
+def import_command(directory: Path | None, confirm_narrowing: tuple[str, ...]):
     """Import Markdown files (default: innehall/). Unchanged files make no new version."""
     directory = directory or DEFAULT_DIR
     if not directory.is_dir():
         raise click.ClickException(f"Katalogen finns inte: {directory}")
-    report = services.import_directory(SystemActor("innehall-import"), directory)
+    report = services.import_directory(SystemActor("innehall-import"), directory, confirm_narrowing)
     for label, slugs in (("Skapade", report.created), ("Uppdaterade", report.updated),
                          ("Oförändrade", report.unchanged)):
         click.echo(f"{label}: {len(slugs)}" + (f" ({', '.join(slugs)})" if slugs and label != "Oförändrade" else ""))

@@ -5,6 +5,10 @@ malformed front matter is refused with its name and the reason, and nothing from
 every value is checked for type and range when the file is read, and each file is then imported
 in one transaction, so a refusal later on (an editor's draft in the way, say) rolls back all of it,
 the departments it named included.
+A changed file that would take a routine from units that have started adopting it ("gäller för" or
+"gäller för enhetstyper" narrowed; handbook.scope_loss) is refused, like the same publish in the
+edit form without its confirmation, unless the import names the document in `confirm_narrowing`
+(`flask innehall import --confirm-narrowing SLUG`).
 Export writes the published versions back in the same format, so export then import changes nothing.
 """
 from dataclasses import dataclass, field
@@ -153,7 +157,9 @@ def read_directory(directory: Path) -> tuple[list[ContentFile], list[tuple[str, 
     return files, refused
 
 
-def import_directory(actor, directory: Path) -> ImportReport:
+def import_directory(actor, directory: Path, confirm_narrowing=()) -> ImportReport:
+    """Import every file; `confirm_narrowing`: slugs whose narrowing of scope the operator has agreed to."""
+    confirm_narrowing = set(confirm_narrowing)
     files, refused = read_directory(directory)
     report = ImportReport(refused=list(refused))
     refused_slugs = set()
@@ -169,7 +175,7 @@ def import_directory(actor, directory: Path) -> ImportReport:
             refused_slugs.add(item.slug)
             continue
         try:
-            _import_one(actor, item, report)
+            _import_one(actor, item, report, item.slug in confirm_narrowing)
         except (ContentError, DomainError) as error:  # DomainError: ValidationError, EditConflict …
             db.session.rollback()
             report.refused.append((item.filename, getattr(error, "reason", None) or error.message))
@@ -217,10 +223,10 @@ def _department(actor, name: str, created: list[str]) -> Department:
     return department
 
 
-def _import_one(actor, item: ContentFile, report: ImportReport) -> None:
+def _import_one(actor, item: ContentFile, report: ImportReport, narrowing_confirmed: bool) -> None:
     """One file in one transaction: the report hears of it only once it is committed."""
     departments_created: list[str] = []
-    outcome, document = _write_one(actor, item, departments_created)
+    outcome, document = _write_one(actor, item, departments_created, narrowing_confirmed)
     if outcome == "unchanged":
         db.session.commit()  # departments named by an unchanged file may still be new
     else:
@@ -229,7 +235,8 @@ def _import_one(actor, item: ContentFile, report: ImportReport) -> None:
     getattr(report, outcome).append(item.slug)
 
 
-def _write_one(actor, item: ContentFile, departments_created: list[str]) -> tuple[str, Document]:
+def _write_one(actor, item: ContentFile, departments_created: list[str],
+               narrowing_confirmed: bool = False) -> tuple[str, Document]:
     parent = None
     if item.parent:
         parent = db.session.scalar(select(Document).where(Document.slug == item.parent))
@@ -269,8 +276,13 @@ def _write_one(actor, item: ContentFile, departments_created: list[str]) -> tupl
                                               "eller ersätt utkastet där först, så att inget arbete går förlorat.")
         revision = handbook.add_draft(actor, document, base_number=document.latest_number, title=item.title,
                                       body=item.body, meta=meta, note=f"Import av {item.filename}")
+        loss = handbook.revision_scope_loss(document, revision)
+        if loss is not None and not narrowing_confirmed:
+            raise ContentError(item.filename, f"{loss.message} Vid import: kör om med "
+                                              f"--confirm-narrowing {item.slug} för att bekräfta.")
         handbook.stamp_published(document, revision, actor,
-                                 item.change_note or "Uppdaterad från handbokens grundtext", item.substantial)
+                                 item.change_note or "Uppdaterad från handbokens grundtext", item.substantial,
+                                 confirmed_removal=loss.token.split(",") if loss else ())
         changed = True
     return ("updated" if changed else "unchanged"), document
 

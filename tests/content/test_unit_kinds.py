@@ -9,6 +9,7 @@ from portal.content import services
 from portal.extensions import db
 from portal.handbook.models import Document
 from portal.org.models import Unit
+from portal.policy import SystemActor
 from tests.conftest import table_snapshot
 from tests.content.test_import_export import ROUTINE, _import, _write
 from tests.content.test_shipped_innehall import DEMO_PASSWORD, INNEHALL
@@ -71,3 +72,33 @@ def test_the_shipped_school_absence_routine_is_not_for_preschools(app, monkeypat
     assert adoption.applies(absence, units["Centrala elevhälsan"])
     # A routine that names no types still applies to every unit of its departments.
     assert adoption.applies(_document("orosanmalan"), units["Förskolan Solrosen"])
+
+
+def test_an_import_that_narrows_the_types_away_from_a_unit_at_work_is_refused_unless_confirmed(app, tmp_path,
+                                                                                              monkeypatch):
+    monkeypatch.delitem(app.extensions, "search")
+    demo.load_demo(DEMO_PASSWORD)
+    assert _import(INNEHALL).ok
+    routine = _document()
+    preschool = db.session.scalar(select(Unit).where(Unit.name == "Förskolan Solrosen"))
+    adoption.set_item(SystemActor("test"), routine, preschool, revision_number=routine.current_revision.number,
+                      index=0, done=True, comment="")
+    narrowed = (INNEHALL / "orosanmalan.md").read_text(encoding="utf-8").replace(
+        "decided_by:", "unit_kinds: [skola]\ndecided_by:", 1)
+    directory = _write(tmp_path / "in", {"orosanmalan.md": narrowed})
+    before = table_snapshot()
+    result = app.test_cli_runner().invoke(args=["innehall", "import", str(directory)])
+    assert result.exit_code == 1
+    assert "orosanmalan.md: Publiceringen" in result.output and "Förskolan Solrosen" in result.output
+    assert "kör om med --confirm-narrowing orosanmalan för att bekräfta" in result.output
+    assert table_snapshot() == before
+    # Confirming another document confirms nothing here.
+    result = app.test_cli_runner().invoke(args=["innehall", "import", "--confirm-narrowing", "sip", str(directory)])
+    assert result.exit_code == 1 and table_snapshot() == before
+    result = app.test_cli_runner().invoke(
+        args=["innehall", "import", "--confirm-narrowing", "orosanmalan", str(directory)])
+    assert result.exit_code == 0, result.output
+    assert "Uppdaterade: 1 (orosanmalan)" in result.output
+    routine = _document()
+    assert routine.current_revision.meta["unit_kinds"] == ["skola"]
+    assert not adoption.applies(routine, preschool)
