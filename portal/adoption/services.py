@@ -437,7 +437,9 @@ def edited(edits: list[ItemEdit]) -> list[ItemEdit]:
 def _conflict_text(progress: ItemProgress) -> str:
     saved = (f"markerade den som {'klar' if progress.done else 'inte klar'} "
              + (f"med kommentaren ”{progress.comment}”" if progress.comment else "utan kommentar"))
-    return f"{progress.updated_by_label} {saved} ({clock.local_text(progress.updated_at)})"
+    # By name, as the checklist names who last changed an item (statuses); the label for a removed account.
+    user = db.session.get(User, progress.updated_by_id) if progress.updated_by_id else None
+    return f"{user.name if user else progress.updated_by_label} {saved} ({clock.local_text(progress.updated_at)})"
 
 
 def save_checklist(actor, document: Document, unit: Unit, *, revision_number: int,
