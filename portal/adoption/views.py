@@ -219,8 +219,10 @@ def confirm(unit_id: int, slug: str):
                                typed={("confirm", document.id): {"reason": form.reason.data or ""}})
     except ValidationError as error:
         apply_error(form, error)
+        # Said once: at the field when it belongs to one, the top only says where to look.
+        at_field = error.message not in form.form_errors
         return _render_my_unit(units, unit, status=400, forms={("confirm", document.id): form},
-                               message=error.message)
+                               message=_refused("Bekräftelsen", form) if at_field else error.message)
     flash(f"{unit.name} har bekräftat att ”{document.title}” är införd (version {confirmation.revision_number}).",
           "success")
     return _back(unit, document)
