@@ -142,6 +142,8 @@ class Revision(db.Model):
     def change_kind_label(self) -> str:
         if self.substantial is None:
             return "–"
+        if self.number == 1:  # nothing earlier to differ from: neither kind of change says anything
+            return "Första versionen"
         return "Väsentlig ändring" if self.substantial else "Språklig ändring"
 
     def meta_date(self, key: str) -> date | None:

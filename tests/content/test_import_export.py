@@ -1,4 +1,5 @@
 """innehall/ import and export: idempotent, refuses malformed files, round-trips."""
+import re
 import shutil
 from pathlib import Path
 
@@ -189,3 +190,21 @@ def test_readers_see_the_import_named_in_swedish_and_the_api_keeps_its_label(app
     assert "innehall-import" not in page
     revisions = client.get("/api/v1/documents/orosanmalan/revisions").get_json()
     assert [r["author"] for r in revisions["revisions"]] == ["innehall-import"]
+
+
+def test_the_first_version_is_called_so_and_not_a_kind_of_change(client, login_as, tmp_path):
+    directory = _write(tmp_path / "in", {"orosanmalan.md": ROUTINE})
+    assert _import(directory).created == ["orosanmalan"]
+    login_as("reader")
+    rows = re.findall(r"<tr>(.*?)</tr>", client.get("/handbok/orosanmalan/historik").get_data(as_text=True), re.S)
+    [first] = [row for row in rows if "Version 1<" in row]
+    assert "Första versionen" in first and "ändring" not in first.replace("Första versionen i portalen", "")
+    page = client.get("/handbok/orosanmalan").get_data(as_text=True)
+    assert "Första versionen i portalen" in page and "(språklig ändring)" not in page
+    _write(directory, {"orosanmalan.md": ROUTINE.replace("Vad du gör", "Det här gör du", 1)})
+    assert _import(directory).updated == ["orosanmalan"]
+    rows = re.findall(r"<tr>(.*?)</tr>", client.get("/handbok/orosanmalan/historik").get_data(as_text=True), re.S)
+    [second] = [row for row in rows if "Version 2<" in row]
+    assert "Språklig ändring" in second
+    assert "Uppdaterad från handbokens grundtext <span class=\"muted\">(språklig ändring)</span>" in \
+        client.get("/handbok/orosanmalan").get_data(as_text=True)
