@@ -208,6 +208,7 @@ def without_editor_notes(text: str) -> str:
 # them where only the municipality knows the answer; /redaktor lists them).
 _BLANK = re.compile(r"\[fyll i\s+([^\]<>]*)\]", re.I)
 _TAG = re.compile(r"(<[^>]*>)")
+_CODE_TAG = re.compile(r"<(/?)(?:code|pre)\b", re.I)
 
 
 def mark_blanks(html: str, *, editor: bool = False) -> tuple[str, int]:
@@ -223,8 +224,14 @@ def mark_blanks(html: str, *, editor: bool = False) -> tuple[str, int]:
         return f'<span class="blank">{shown}</span>'
 
     parts = _TAG.split(html)
-    for index in range(0, len(parts), 2):  # even parts are text, odd ones tags
-        parts[index] = _BLANK.sub(mark, parts[index])
+    in_code = 0  # text inside <code> or <pre> is shown as written: a blank there is an example
+    for index, part in enumerate(parts):
+        if index % 2:  # odd parts are tags, even ones text
+            match = _CODE_TAG.match(part)
+            if match:
+                in_code = max(0, in_code + (-1 if match.group(1) else 1))
+        elif not in_code:
+            parts[index] = _BLANK.sub(mark, part)
     return "".join(parts), count
 
 

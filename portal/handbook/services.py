@@ -25,7 +25,7 @@ from portal.errors import EditConflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.handbook import diff as diffing
 from portal.handbook import rendered_diff
-from portal.handbook.markdown import render
+from portal.handbook.markdown import mark_blanks, render
 from portal.handbook.merge import merge_text
 from portal.handbook.models import (CONTROLLED_KINDS, KINDS, ContentVersion, Document, DocumentChange,
                                     Revision, RevisionLink, SlugRedirect, scope_includes, unit_kind_labels)
@@ -529,7 +529,10 @@ def to_check() -> list[ToCheck]:
                or_(Revision.body.contains("Kontrollera (redaktör)", autoescape=True),
                    Revision.body.contains(PLACEHOLDER, autoescape=True)))
         .order_by(Document.title))
-    result = [ToCheck(document, render(body).editor_notes, body.lower().count(PLACEHOLDER)) for document, body in rows]
+    result = []
+    for document, body in rows:
+        rendered = render(body)  # counted as the page marks them (not in code, not in notes to the editors)
+        result.append(ToCheck(document, rendered.editor_notes, mark_blanks(rendered.html)[1]))
     return [item for item in result if item.notes or item.blanks]
 
 

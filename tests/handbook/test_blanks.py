@@ -36,3 +36,18 @@ def test_only_text_is_marked_never_inside_a_tag():
     marked, count = mark_blanks(html)
     assert 'title="[fyll i titel]"' in marked and count == 1
     assert "<script>" not in marked
+
+
+def test_a_blank_in_code_is_an_example_shown_as_written_and_not_counted(client, login_as, make_document):
+    body = ("Skriv så här i mallen: `[fyll i namn]`.\n\n```\nTelefon: [fyll i telefonnummer]\n```\n\n"
+            "Socialjouren: [fyll i telefonnummer till socialjouren]\n")
+    marked, count = mark_blanks(render(body).html)
+    assert count == 1
+    assert "<code>[fyll i namn]</code>" in marked and "Telefon: [fyll i telefonnummer]\n</code>" in marked
+    assert '<span class="blank">Uppgift saknas (telefonnummer till socialjouren)</span>' in marked
+    make_document(body=body)
+    login_as("editor")
+    page = client.get("/handbok/orosanmalan").get_data(as_text=True)
+    assert "Sidan har 1 uppgift att fylla i (markerade nedan)." in page
+    todo = client.get("/redaktor").get_data(as_text=True)
+    assert "1 plats att fylla i" in todo and "3 platser" not in todo
