@@ -30,7 +30,7 @@ HANDBOOK_LINK = re.compile(r"^/handbok/([a-z0-9][a-z0-9-]{0,79})(?:[/#?].*)?$", 
 # every literal id in the templates is here.
 PAGE_IDS = frozenset({
     "andrat", "arkiv", "att-gora", "att-kontrollera", "bort-role", "datum", "dokumentrubrik", "enhet", "filter-rubrik",
-    "forhandsvisning", "fran", "handboken", "header-q", "hela-handboken", "historik", "innehall", "krockar",
+    "forhandsvisning", "forslag-rubrik", "fran", "handboken", "header-q", "hela-handboken", "historik", "innehall", "krockar",
     "api-nycklar", "meta-rubrik", "ny-nyckel", "nytt-losenord", "orolig", "per-datum", "preview-output", "relaterat",
     "revidering", "senaste", "sista-dag", "sok-q", "sok-tips", "sokforslag", "sokresultat", "theirs-body",
     "till", "toc-rubrik", "traffar", "trasiga", "underrubrik", "utkast", "yours-body",

@@ -195,6 +195,27 @@ class SynonymSet:
         return matches
 
 
+def missing_defaults(text: str) -> list[str]:
+    """The shipped groups (DEFAULT_SYNONYMS' lines) of which no word or phrase is in `text`: new in
+    the portal since the list was saved, or taken out by an editor. Each can be added as it stands,
+    since none of its members is in another group. Empty when `text` does not parse."""
+    try:
+        present = {member.match_key for group in parse_synonyms(text) for member in group.members}
+    except SynonymError:
+        return []
+    lines = DEFAULT_SYNONYMS.splitlines()
+    return [lines[group.line - 1].strip() for group in parse_synonyms(DEFAULT_SYNONYMS)
+            if not any(member.match_key in present for member in group.members)]
+
+
+def with_defaults_added(text: str) -> str:
+    """`text` with missing_defaults appended under a comment line, for the editor to review and save."""
+    missing = missing_defaults(text)
+    if not missing:
+        return text
+    return text.rstrip("\n") + "\n\n# Tillagt från portalens standardlista\n" + "\n".join(missing) + "\n"
+
+
 @lru_cache(maxsize=8)
 def synonym_set(text: str = DEFAULT_SYNONYMS) -> SynonymSet:
     """The SynonymSet for a text, cached so a request does not parse the same list again."""

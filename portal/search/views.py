@@ -10,7 +10,7 @@ from portal.main.services import URGENT_SLUG
 from portal.policy import requires
 from portal.search import services
 from portal.search.forms import SynonymForm
-from portal.search.synonyms import DEFAULT_SYNONYMS
+from portal.search.synonyms import DEFAULT_SYNONYMS, missing_defaults, with_defaults_added
 
 bp = Blueprint("search", __name__)
 
@@ -78,6 +78,9 @@ def synonyms():
     if request.method == "GET":
         form.text.data = current.text if current else DEFAULT_SYNONYMS
         form.base_id.data = str(current.id) if current else ""
+        if current and request.args.get("forslag") == "ja":  # shown in the form, saved only by Spara
+            form.text.data = with_defaults_added(current.text)
+            form.note.data = "Förslag från portalens standardlista tillagda"
     elif form.validate_on_submit():
         base = form.base_id.data or ""
         try:
@@ -91,8 +94,9 @@ def synonyms():
             conflict = error
             form.base_id.data = str(error.details["current_id"] or "")
     status = 409 if conflict else 400 if request.method == "POST" else 200
+    suggestions = missing_defaults(current.text) if current and form.text.data == current.text else []
     return render_template("search/synonyms.html", form=form, current=current, conflict=conflict,
-                           history=services.synonym_history()), status
+                           history=services.synonym_history(), suggestions=suggestions), status
 
 
 @bp.route("/sok/synonymer/version/<int:number>")

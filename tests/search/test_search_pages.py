@@ -207,3 +207,28 @@ def test_results_come_before_the_filters_in_the_page(client, login_as, handbook)
     html = client.get("/sok?q=barn").get_data(as_text=True)
     assert 0 < html.index('id="sokresultat"') < html.index('class="search-filters"')
     assert '<a href="#filter-rubrik">Avgränsa träffarna</a>' in html
+
+
+def test_a_saved_list_is_offered_the_shipped_groups_it_lacks_and_nothing_is_saved_unasked(client, login_as):
+    login_as("editor")
+    page = client.get("/sok/synonymer").get_data(as_text=True)
+    assert "finns inte i er lista" not in page  # nothing saved yet: the shipped list itself is in use
+    saved_text = "SIP = samordnad individuell plan\nsocialtjänsten = socialen\nmobbning = kränkande behandling\n"
+    assert client.post("/sok/synonymer", data={"text": saved_text, "base_id": ""}).status_code == 302
+    current = db.session.scalar(select(SynonymList))
+    page = client.get("/sok/synonymer").get_data(as_text=True)
+    block = re.search(r'<section class="notice" aria-labelledby="forslag-rubrik">(.*?)</section>', page, re.S).group(1)
+    assert "<code>BUS = barn och unga i behov av särskilt stöd</code>" in block
+    assert "<code>SIP = samordnad individuell plan</code>" not in block  # already in the list
+    assert "socialtjänsten = socialen = soc" not in block  # one of its words is in the list: left to the editor
+    before = table_snapshot()
+    page = client.get("/sok/synonymer?forslag=ja").get_data(as_text=True)
+    assert table_snapshot() == before
+    text = re.search(r'<textarea[^>]*name="text"[^>]*>(.*?)</textarea>', page, re.S).group(1).lstrip("\r\n")
+    assert text.startswith("SIP = samordnad individuell plan\n")
+    assert "mobbning = kränkande behandling\n\n# Tillagt från portalens standardlista\nBUS = " in text
+    response = client.post("/sok/synonymer", data={"text": text, "base_id": str(current.id),
+                                                   "note": "Förslag tillagda"})
+    assert response.status_code == 302
+    assert "finns inte i er lista" not in client.get("/sok/synonymer").get_data(as_text=True)
+    assert db.session.query(SynonymList).count() == 2
