@@ -693,6 +693,8 @@ def matrix(user, status_filter: str = "", today: date | None = None) -> list[Mat
         documents[s.document.id] = s.document
         cell = by_document[s.document.id].setdefault(s.unit.department_id, Cell(s.unit.department))
         cell.counts[s.status] += 1
+        if s.unticked_since_confirmation:  # still "Införd", but fewer items done than when confirmed
+            cell.counts["unticked"] += 1
         cell.total += 1
     deadlines = {d.document_id: d.deadline for d in db.session.scalars(select(AdoptionDeadline))}
     rows = [MatrixRow(doc, deadlines.get(doc.id), sorted(by_document[doc.id].values(), key=lambda c: c.department.name))

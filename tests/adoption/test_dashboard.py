@@ -36,7 +36,8 @@ def _ticks_and_confirm(client, unit, revision=1, reason=""):
 def _matrix_counts(page, department="Bildningsförvaltningen"):
     """The five status counts of the department's row, in column order."""
     row = page.split(f"<td>{department}</td>", 1)[1].split("</tr>", 1)[0]
-    return [int(count) for count in re.findall(r'<td class="num"[^>]*>(\d+)</td>', row)]
+    return [int(count) for count in re.findall(r'<td class="num"[^>]*>(\d+)(?:<span class="cell-note">[^<]*</span>)?</td>',
+                                               row)]
 
 
 def test_end_to_end_publish_tick_confirm_revise_reconfirm(app, client, make_user, login, routine, organisation,
@@ -209,3 +210,24 @@ def test_old_addresses_of_a_renamed_routine_lead_to_the_new_ones(client, login_a
         assert response.status_code == 301 and response.headers["Location"] == new, old
         assert client.get(new).status_code == 200, new
     assert client.get("/inforande/rutin/finns-inte").status_code == 404
+
+
+def test_the_overview_counts_confirmed_units_with_fewer_items_done_than_when_they_confirmed(
+        client, make_user, login, routine, organisation):
+    school, other = organisation["school"], organisation["other_school"]
+    head, editor = make_user("unit_head", units=[school, other]), make_user("editor")
+    login(head)
+    assert _ticks_and_confirm(client, school).status_code == 302
+    assert _ticks_and_confirm(client, other).status_code == 302
+    assert save_checklist(client, school, {1: False}).status_code == 302  # unticked after the confirmation
+    client.post("/logga-ut")
+    login(editor)
+    page = client.get("/inforande").get_data(as_text=True)
+    assert _matrix_counts(page) == [2, 0, 0, 0, 0]  # both still count as adopted
+    assert '<span class="cell-note">varav 1 med färre punkter klara än vid bekräftelsen</span>' in page
+    client.post("/logga-ut")
+    login(head)
+    assert save_checklist(client, school, {1: True}).status_code == 302
+    client.post("/logga-ut")
+    login(editor)
+    assert "cell-note" not in client.get("/inforande").get_data(as_text=True)
