@@ -19,7 +19,7 @@ import time
 import zlib
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
@@ -548,6 +548,8 @@ class SearchResult:
     suggestion: str | None  # "Menade du …?": the query with misspelt words corrected
     messages: tuple[str, ...]  # Swedish notices for the user
     input_adjusted: bool  # part of the input was ignored or changed; see messages
+    filters: dict[str, str] = field(default_factory=dict)  # the filters applied: facet -> value
+    unfiltered_total: int = 0  # hits the same query has without any filter
 
     @property
     def pages(self) -> int:
@@ -861,10 +863,12 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
                      for score, docnum in top[start:wanted])
         facets = _facet_counts(masks, base, filters)
         total = int(np.count_nonzero(allowed_all)) + int(np.count_nonzero(allowed_partial))
+        unfiltered_total = int(np.count_nonzero(base))
 
     suggestion = _suggestion(parsed.text, builder.corrections)
+    applied = {facet: value for facet, value in filters.items() if value is not None}
     result = SearchResult(parsed.text, hits, total, page, per_page, facets, suggestion,
-                          tuple(messages), parsed.adjusted)
+                          tuple(messages), parsed.adjusted, applied, unfiltered_total)
     ix.remember_result(key, result)
     return result
 

@@ -1,4 +1,6 @@
 """Search pages: results with filters, title suggestions as JSON, the editors' synonym list."""
+from dataclasses import dataclass
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -17,6 +19,19 @@ bp = Blueprint("search", __name__)
 PER_PAGE = 10
 MAX_PAGE = 1000
 MAX_FILTER_CHARS = 200
+# Each filter: the engine's facet, its URL parameter, and its name in running text.
+FILTERS = (("kind", "typ", "typ"), ("department", "forvaltning", "förvaltning"), ("tag", "nyckelord", "nyckelord"))
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    """A filter in use, as the page names it and offers to remove it."""
+
+    param: str
+    value: str
+    label: str  # "nyckelord"
+    shown: str  # the value as readers know it: "Rutin" for routine
+    without: dict  # the search's arguments without this filter
 
 
 def _page_arg() -> int:
@@ -40,24 +55,32 @@ def _filter_arg(name: str) -> str | None:
 @requires("document.read")
 def results():
     q = request.args.get("q", "")
-    filters = {"kind": _filter_arg("typ"), "department": _filter_arg("forvaltning"),
-               "tag": _filter_arg("nyckelord")}
+    asked_filters = {facet: _filter_arg(param) for facet, param, _ in FILTERS}
     asked = _page_arg()
     page = min(asked, MAX_PAGE)
-    outcome = services.run_search(q, page=page, per_page=PER_PAGE, **filters)
+    outcome = services.run_search(q, page=page, per_page=PER_PAGE, **asked_filters)
     result = outcome.result
+    filters = {facet: value for facet, value in asked_filters.items() if value}
+    if result is not None and result.query:
+        filters = dict(result.filters)
     if result is not None and result.total and asked > min(result.pages, MAX_PAGE):
         return redirect(url_for("search.results", **_args(q, filters), sida=min(result.pages, MAX_PAGE)))
     empty = result is not None and not result.hits and bool(result.query)
     return render_template(
-        "search/results.html", q=q, filters=filters, outcome=outcome, result=result, kinds=KINDS,
-        args=_args(q, filters), urgent_slug=URGENT_SLUG,
+        "search/results.html", q=q, filters=filters, active=_active(q, filters), outcome=outcome,
+        result=result, kinds=KINDS, args=_args(q, filters), urgent_slug=URGENT_SLUG,
         roots=handbook.tree(current_user) if empty or (result is not None and not result.query) else [])
 
 
 def _args(q: str, filters: dict) -> dict:
-    names = {"kind": "typ", "department": "forvaltning", "tag": "nyckelord"}
-    return {"q": q, **{names[key]: value for key, value in filters.items() if value}}
+    return {"q": q, **{param: filters[facet] for facet, param, _ in FILTERS if filters.get(facet)}}
+
+
+def _active(q: str, filters: dict) -> list[ActiveFilter]:
+    return [ActiveFilter(param, filters[facet], label,
+                         KINDS.get(filters[facet], filters[facet]) if facet == "kind" else filters[facet],
+                         _args(q, {other: value for other, value in filters.items() if other != facet}))
+            for facet, param, label in FILTERS if filters.get(facet)]
 
 
 @bp.route("/sok/forslag")

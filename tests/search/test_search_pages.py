@@ -232,3 +232,66 @@ def test_a_saved_list_is_offered_the_shipped_groups_it_lacks_and_nothing_is_save
     assert response.status_code == 302
     assert "finns inte i er lista" not in client.get("/sok/synonymer").get_data(as_text=True)
     assert db.session.query(SynonymList).count() == 2
+
+
+# --- Filters in view ------------------------------------------------------------------------------
+
+
+def _active_filters(html):
+    """The notice about the filters in use, which must stand right under the result count."""
+    found = re.search(r'<h2 id="traffar">[^<]*</h2>\s*(?:<p class="to-filters">.*?</p>\s*)?'
+                      r'<div class="notice" id="aktiva-filter">(.*?)</div>', html, re.S)
+    return found.group(1) if found else None
+
+
+def test_active_filters_are_named_by_the_result_count_each_with_a_link_removing_it(client, login_as, handbook):
+    login_as("reader")
+    html = client.get("/sok?q=barn&typ=routine&forvaltning=Bildningsf%C3%B6rvaltningen").get_data(as_text=True)
+    assert re.search(r'<h2 id="traffar">1 träff för ”barn” med filter</h2>', html)
+    notice = _active_filters(html)
+    assert "Filtrerat på typ: <strong>Rutin</strong>" in notice
+    assert "Filtrerat på förvaltning: <strong>Bildningsförvaltningen</strong>" in notice
+    # Each link says which filter it removes, and keeps the other one.
+    assert ('<a href="/sok?q=barn&amp;forvaltning=Bildningsf%C3%B6rvaltningen">Ta bort filtret'
+            '<span class="visually-hidden"> typ: Rutin</span></a>') in notice
+    assert ('<a href="/sok?q=barn&amp;typ=routine">Ta bort filtret'
+            '<span class="visually-hidden"> förvaltning: Bildningsförvaltningen</span></a>') in notice
+    assert '<a href="/sok?q=barn">Ta bort alla filter</a>' in notice
+
+
+def test_a_filtered_search_says_how_many_hits_there_are_without_the_filters(client, login_as, handbook, hits):
+    login_as("reader")
+    unfiltered = len(hits("orosanmälan"))
+    assert unfiltered == 2 and hits("orosanmälan", nyckelord="samverkan") == []
+    html = client.get("/sok?q=orosanm%C3%A4lan&nyckelord=samverkan").get_data(as_text=True)
+    notice = _active_filters(html)
+    assert "Filtrerat på nyckelord: <strong>samverkan</strong>" in notice
+    assert '<a href="/sok?q=orosanm%C3%A4lan">2 träffar utan filter</a>' in notice
+    assert "Ta bort alla filter" not in notice  # one filter: its own link removes it
+    # A filter that leaves every hit says nothing about a count without it.
+    html = client.get("/sok?q=orosanm%C3%A4lan&typ=routine").get_data(as_text=True)
+    assert "utan filter</a>" not in _active_filters(html)
+
+
+def test_an_unfiltered_search_shows_no_filter_notice(client, login_as, handbook):
+    login_as("reader")
+    html = client.get("/sok?q=barn").get_data(as_text=True)
+    assert 'id="aktiva-filter"' not in html and "med filter</h2>" not in html
+    assert 'type="checkbox"' not in html.split('role="search"', 2)[2].split("</form>", 1)[0]
+
+
+def test_the_page_search_box_keeps_the_filters_as_ticked_boxes_that_can_be_unticked(client, login_as, handbook):
+    """A new search from the page's own box refines within the filters, visibly; the header box
+    starts afresh."""
+    login_as("reader")
+    html = client.get("/sok?q=barn&nyckelord=samverkan").get_data(as_text=True)
+    form = re.search(r'<form class="search-form".*?</form>', html, re.S).group(0)
+    assert 'type="hidden"' not in form
+    box = re.search(r'<input type="checkbox" id="([^"]+)" name="nyckelord" value="samverkan" checked>', form)
+    assert box and f'<label for="{box.group(1)}">Nyckelord: samverkan</label>' in form
+    assert "<legend>Sökningen filtreras på</legend>" in form
+    header = re.search(r'<form class="header-search".*?</form>', html, re.S).group(0)
+    assert "nyckelord" not in header
+    # Submitted with the box ticked, the new search keeps the filter and says so.
+    html = client.get("/sok?q=plan&nyckelord=samverkan").get_data(as_text=True)
+    assert "Filtrerat på nyckelord: <strong>samverkan</strong>" in _active_filters(html)
