@@ -1,5 +1,6 @@
 """Helpers shared by every domain's forms: the base form class and placing service errors."""
 from flask_wtf import FlaskForm
+from wtforms import Form as WtfForm
 from wtforms import SelectChoice
 from wtforms.validators import ValidationError as FieldError
 
@@ -57,6 +58,14 @@ class _SwedishTranslations:
 
 class Form(FlaskForm):
     """Every form of the portal: Flask-WTF's (CSRF included) with WTForms' messages in Swedish."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _SwedishTranslations()
+
+
+class SubForm(WtfForm):
+    """A form inside another (FormField, FieldList): no token of its own, WTForms' messages in Swedish."""
 
     class Meta:
         def get_translations(self, form):

@@ -1,13 +1,12 @@
 """Forms for ticking checklist items, confirming adoption, deadlines and dates of evidence."""
 from wtforms import BooleanField, DateField, FieldList, FormField, HiddenField, IntegerField, TextAreaField
-from wtforms import Form as SubForm
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import HiddenInput
 
 from portal import clock
 from portal.adoption.services import MAX_COMMENT_CHARS, ItemEdit, future_day_message, normalize_newlines
-from portal.forms import DateInRange, Form
+from portal.forms import DateInRange, Form, SubForm
 
 REVISION_VALIDATORS = [InputRequired("Versionsnummer saknas. Ladda om sidan."),
                        NumberRange(1, 2**31 - 1, "Ogiltigt versionsnummer. Ladda om sidan.")]

@@ -9,6 +9,7 @@ Rule on confirming with items left undone (issue 5, point 3): allowed only with 
 at least MIN_REASON_CHARS characters, which is stored with the confirmation and shown in reports.
 """
 import csv
+import difflib
 import hashlib
 import io
 import unicodedata
@@ -54,6 +55,7 @@ for _action, _label in {
     "adoption.item_comment": "Kommentar på checkpunkt",
     "adoption.confirmed": "Införande bekräftat",
     "adoption.deadline_set": "Sista dag för införande ändrad",
+    "adoption.items_reworded": "Checkpunkt omformulerad",
 }.items():
     audit.register_action(_action, _label)
 
@@ -155,10 +157,12 @@ class UnitStatus:
         """How many fewer items are done now than when the still valid confirmation was given.
 
         The confirmation keeps what was true then (README, Införande); this is what the pages warn of.
+        Items a minor revision took out of the checklist since are not counted as unticked: at most as
+        many items as the checklist has now can have been unticked.
         """
         if self.confirmation is None or self.stale:
             return 0
-        return max(0, self.confirmation.items_done - self.done)
+        return max(0, min(self.confirmation.items_done, self.total) - self.done)
 
     @property
     def unticked_text(self) -> str:
@@ -320,6 +324,9 @@ def _check_current(document: Document, unit: Unit, revision_number: int) -> Revi
     if not applies(document, unit):
         raise NotFound("Rutinen gäller inte den här enheten.")
     current = document.current_revision
+    if revision_number > current.number:  # not a page of an older version: a changed or broken form
+        raise ValidationError(f"Rutinen har ingen version {revision_number} (gällande version är {current.number}). "
+                              "Ingenting sparades. Ladda om sidan och gör om ändringen.")
     if revision_number != current.number:
         raise EditConflict(f"Rutinen har fått en ny version (version {current.number}) sedan du öppnade sidan. "
                            "Ingenting sparades. Checklistan nedan är den aktuella – gör om ändringen där.")
@@ -434,9 +441,11 @@ def edited(edits: list[ItemEdit]) -> list[ItemEdit]:
     return result
 
 
-def _conflict_text(progress: ItemProgress) -> str:
+def _conflict_text(progress: ItemProgress, actor) -> str:
     saved = (f"markerade den som {'klar' if progress.done else 'inte klar'} "
              + (f"med kommentaren ”{progress.comment}”" if progress.comment else "utan kommentar"))
+    if progress.updated_by_id is not None and progress.updated_by_id == getattr(actor, "id", None):
+        return f"du {saved} i en annan flik eller ett annat fönster ({clock.local_text(progress.updated_at)})"
     # By name, as the checklist names who last changed an item (statuses); the label for a removed account.
     user = db.session.get(User, progress.updated_by_id) if progress.updated_by_id else None
     return f"{user.name if user else progress.updated_by_label} {saved} ({clock.local_text(progress.updated_at)})"
@@ -483,6 +492,7 @@ def save_checklist(actor, document: Document, unit: Unit, *, revision_number: in
             select(ItemProgress).where(ItemProgress.adoption_id == adoption.id)
             .execution_options(populate_existing=True))}
         changes, conflicts, stamps = [], {}, {}
+        by_others = False
         for edit, text, comment in cleaned:
             key = item_key(text)
             progress = stored.get(key)
@@ -490,12 +500,14 @@ def save_checklist(actor, document: Document, unit: Unit, *, revision_number: in
             if now == (edit.done, comment):
                 continue  # already so: a double submit, or someone else did the same
             if edit.based_on is not None and progress is not None and edit.based_on != item_stamp(progress.updated_at):
-                conflicts[edit.index] = _conflict_text(progress)
+                conflicts[edit.index] = _conflict_text(progress, actor)
+                if progress.updated_by_id is None or progress.updated_by_id != getattr(actor, "id", None):
+                    by_others = True
                 stamps[edit.index] = item_stamp(progress.updated_at)
                 continue
             changes.append((edit, text, key, comment, progress))
         if conflicts:
-            raise EditConflict(_conflict_message(items, conflicts), stamps=stamps, conflicts=conflicts)
+            raise EditConflict(_conflict_message(items, conflicts, by_others), stamps=stamps, conflicts=conflicts)
         if not changes:
             db.session.commit()  # release the adoption's lock
             return []
@@ -533,15 +545,78 @@ def save_checklist(actor, document: Document, unit: Unit, *, revision_number: in
     return [now[index] for index in sorted(saved)]
 
 
-def _conflict_message(items: list[str], conflicts: dict[int, str]) -> str:
+def _conflict_message(items: list[str], conflicts: dict[int, str], by_others: bool = True) -> str:
+    who = "Någon annan har ändrat" if by_others else "Du har själv ändrat"
     if len(conflicts) == 1:
         (index, what), = conflicts.items()
-        return (f"Någon annan har ändrat punkten ”{items[index]}” sedan du öppnade sidan: {what}. "
+        return (f"{who} punkten ”{items[index]}” sedan du öppnade sidan: {what}. "
                 "Ingenting sparades. Det du skrev finns kvar i formuläret – spara igen om det ska gälla i stället.")
-    return (f"Någon annan har ändrat {count_items(len(conflicts))} sedan du öppnade sidan: "
+    return (f"{who} {count_items(len(conflicts))} sedan du öppnade sidan: "
             + "; ".join(f"”{items[index]}”: {what}" for index, what in sorted(conflicts.items()))
             + ". Ingenting sparades, inte heller dina andra punkter. Det du skrev finns kvar i formuläret – "
             "spara igen om det ska gälla i stället.")
+
+
+def reworded_items(old: list[str], new: list[str], min_similarity: float = 0.7) -> list[tuple[str, str]]:
+    """(old text, new text) of the items that a new version of a checklist words differently: within each
+    run of items the new version replaced, the pairs whose texts are most alike (difflib's ratio at least
+    `min_similarity`: "för nyanställda" → "för alla nyanställda", not a different item in its place),
+    each item used once."""
+    norm_old, norm_new = [" ".join(t.split()) for t in old], [" ".join(t.split()) for t in new]
+    pairs = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, norm_old, norm_new, autojunk=False).get_opcodes():
+        if tag != "replace":
+            continue
+        scored = sorted(((difflib.SequenceMatcher(None, norm_old[i], norm_new[j], autojunk=False).ratio(), i, j)
+                         for i in range(i1, i2) for j in range(j1, j2)), key=lambda t: (-t[0], t[1], t[2]))
+        used_old, used_new = set(), set()
+        for ratio, i, j in scored:
+            if ratio >= min_similarity and i not in used_old and j not in used_new:
+                used_old.add(i)
+                used_new.add(j)
+                pairs.append((old[i], new[j]))
+    return pairs
+
+
+def carry_over_reworded_items(actor, document: Document, previous: Revision | None, revision: Revision,
+                              substantial: bool) -> int:
+    """After a minor revision ("språklig ändring": same meaning, nothing to do again), a unit's tick and
+    comment on an item that the revision words differently stay with the item: progress follows an
+    item's text, so the reworded text gets a copy of the old text's progress (who and when as they
+    were), and the unit's history says so. A substantial revision carries nothing over: its reworded
+    items are asked again, with the confirmation. Runs in the publish's transaction; returns how many
+    units kept progress."""
+    if previous is None or substantial or document.kind not in CONTROLLED_KINDS:
+        return 0
+    pairs = [(item_key(o), item_key(n), o, n) for o, n in reworded_items(checklist(previous), checklist(revision))]
+    if not pairs:
+        return 0
+    keys = {old_key for old_key, *_ in pairs} | {new_key for _, new_key, *_ in pairs}
+    progress: dict[int, dict[str, ItemProgress]] = defaultdict(dict)
+    for row in db.session.scalars(select(ItemProgress).join(Adoption, Adoption.id == ItemProgress.adoption_id)
+                                  .where(Adoption.document_id == document.id, ItemProgress.item_key.in_(keys))):
+        progress[row.adoption_id][row.item_key] = row
+    kept = 0
+    for adoption_id, rows in progress.items():
+        carried = []
+        for old_key, new_key, old_text, new_text in pairs:
+            old = rows.get(old_key)
+            if old is None or new_key in rows or not (old.done or old.comment):
+                continue
+            db.session.add(ItemProgress(
+                adoption_id=adoption_id, item_key=new_key, item_text=new_text, done=old.done, comment=old.comment,
+                revision_number=old.revision_number, updated_by_id=old.updated_by_id,
+                updated_by_label=old.updated_by_label, updated_at=old.updated_at))
+            rows[new_key] = old  # taken: a checklist with the same new text twice gets it once
+            carried.append(f"”{old_text}” → ”{new_text}”")
+        if carried:
+            kept += 1
+            adoption = db.session.get(Adoption, adoption_id)
+            audit.record(actor, "adoption.items_reworded", adoption,
+                         f"Version {revision.number} (språklig ändring) formulerar om "
+                         f"{count_items(len(carried))}; bock och kommentar följer med: " + "; ".join(carried),
+                         target_label=adoption.label)
+    return kept
 
 
 def set_item(actor, document: Document, unit: Unit, *, revision_number: int, index: int, done: bool,

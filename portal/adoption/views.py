@@ -99,22 +99,36 @@ def _back(unit, document):
     return redirect(url_for("adoption.my_unit", enhet=unit.id, _anchor=f"rutin-{document.slug}"))
 
 
-def _saved_message(document, items) -> str:
+def _item_states(document, unit) -> dict[int, tuple[bool, str]]:
+    """Each item's (done, comment) before a save, to say afterwards what the save changed."""
+    return {item.index: (item.done, item.comment) for item in services.unit_status(document, unit).items}
+
+
+def _change_text(item, before: tuple[bool, str] | None) -> str:
+    done_before, comment_before = before or (False, "")
+    if item.done == done_before:  # only the comment changed
+        return (f"kommentaren till ”{item.text}” är sparad" if item.comment
+                else f"kommentaren till ”{item.text}” är borttagen")
+    state = f"”{item.text}” är {'klar' if item.done else 'inte klar'}"
+    if item.comment == comment_before:
+        return state
+    if not comment_before:
+        return state + " med kommentar"
+    return state + (" (med ändrad kommentar)" if item.comment else " (kommentaren borttagen)")
+
+
+def _saved_message(document, items, before: dict) -> str:
     if not items:
         return f"Inga ändringar att spara i checklistan för ”{document.title}”."
-    states = ", ".join(f"”{item.text}” är {'klar' if item.done else 'inte klar'}" for item in items)
+    states = ", ".join(_change_text(item, before.get(item.index)) for item in items)
     if len(items) == 1:
         return f"Sparat: {states}."
     return f"Sparat {services.count_items(len(items))} i ”{document.title}”: {states}."
 
 
-def _after_save(unit, document, items):
-    flash(_saved_message(document, items), "success" if items else "info")
-    unticked = services.unit_status(document, unit).unticked_since_confirmation
-    if unticked and any(not item.done for item in items):
-        flash(f"Obs: ”{document.title}” är bekräftad som införd med fler punkter klara än nu "
-              f"({services.count_items(unticked)} har bockats ur efter bekräftelsen). Bekräftelsen gäller, "
-              "men bocka av punkterna igen när de är gjorda, eller skriv i punktens kommentar varför.", "warning")
+def _after_save(unit, document, items, before: dict):
+    flash(_saved_message(document, items, before), "success" if items else "info")
+    # Items unticked after a confirmation: the routine's card says so (my_unit.html), once.
     return _back(unit, document)
 
 
@@ -158,6 +172,7 @@ def save_checklist(unit_id: int, slug: str):
                    else _refused("Checklistan", form))
         return _render_my_unit(units, unit, status=400, forms={("checklist", document.id): form}, message=message)
     edits = form.edits()
+    before = _item_states(document, unit)
     try:
         items = services.save_checklist(current_user, document, unit, revision_number=form.revision.data,
                                         edits=edits)
@@ -171,7 +186,7 @@ def save_checklist(unit_id: int, slug: str):
             form.form_errors.append(error.message)
         return _render_my_unit(units, unit, status=400, forms={("checklist", document.id): form},
                                message=error.message)
-    return _after_save(unit, document, items)
+    return _after_save(unit, document, items, before)
 
 
 # One item's own form, as /min-enhet had it before the checklist became one form: a page opened
@@ -190,6 +205,7 @@ def tick(unit_id: int, slug: str, index: int):
     if not form.validate_on_submit():
         notes = {(document.id, index): " ".join(form.comment.errors)} if form.comment.errors else None
         return _render_my_unit(units, unit, status=400, message=_refused("Punkten", form), typed=sent, notes=notes)
+    before = _item_states(document, unit)
     try:
         items = services.save_checklist(current_user, document, unit, revision_number=form.revision.data,
                                         edits=[edit])
@@ -198,7 +214,7 @@ def tick(unit_id: int, slug: str, index: int):
     except ValidationError as error:
         return _render_my_unit(units, unit, status=400, message=error.message, typed=sent,
                                notes={(document.id, index): error.message})
-    return _after_save(unit, document, items)
+    return _after_save(unit, document, items, before)
 
 
 @bp.route("/min-enhet/<int:unit_id>/<slug>/bekrafta", methods=["POST"])

@@ -987,6 +987,9 @@ def stamp_published(document: Document, revision: Revision, editor, note: str, s
     audit.record(editor, "document.published", document,
                  f"Version {previous.number if previous else '–'} → {revision.number} "
                  f"({revision.change_kind_label.lower()}): {note}")
+    # Imported here: the adoption rules build on the handbook's models, not the other way round.
+    from portal.adoption.services import carry_over_reworded_items
+    carry_over_reworded_items(editor, document, previous, revision, substantial)
     db.session.flush()
     return revision
 

@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import func, select
 
+from portal.adoption import services as adoption
 from portal.adoption.models import Adoption, ItemProgress
 from portal.audit import AuditEvent
 from portal.extensions import db
@@ -45,21 +46,23 @@ def test_ticking_three_items_and_saving_once_stores_all_three(client, login_as, 
     assert [checked(page, i) for i in range(4)] == [True, True, True, False]
 
 
-def test_a_stale_item_refuses_the_whole_save_and_keeps_everything_typed(client, login_as, make_document,
+def test_a_stale_item_refuses_the_whole_save_and_keeps_everything_typed(client, login_as, make_user, make_document,
                                                                         organisation):
-    make_document(body=APT_BODY, meta=META)
-    head = login_as("unit_head")
+    document = make_document(body=APT_BODY, meta=META)
+    login_as("unit_head")
     unit = organisation["school"]
+    colleague = make_user("unit_head", units=[unit])
     opened = my_unit_page(client, unit)  # the rektor opens the page before the APT meeting
-    assert tick(client, unit, 1, comment="Blanketten ligger i pärmen").status_code == 302  # a colleague saves
+    adoption.set_item(colleague, document, unit, revision_number=1, index=1, done=True,  # a colleague saves
+                      comment="Blanketten ligger i pärmen")
     before = table_snapshot()
     response = save_checklist(client, unit, {0: (True, "Genomgången på APT"), 1: (True, "Finns på intranätet"),
                                              2: True}, page=opened)
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and table_snapshot() == before
     assert "Någon annan har ändrat punkten ”Alla vet var blanketten finns” sedan du öppnade sidan" in page
-    assert f"{head.name} markerade den som klar med kommentaren ”Blanketten ligger i pärmen”" in page
-    assert f"{head.email} markerade" not in page  # by name, as the checklist names who changed an item
+    assert f"{colleague.name} markerade den som klar med kommentaren ”Blanketten ligger i pärmen”" in page
+    assert f"{colleague.email} markerade" not in page  # by name, as the checklist names who changed an item
     assert "Ingenting sparades" in page
     note = re.search(r'<p class="notice notice-warn item-note" id="notering-orosanmalan-1">([^<]*)</p>', page)
     assert note and "Ändrad av någon annan under tiden" in note.group(1)
@@ -146,7 +149,7 @@ def test_an_old_pages_form_for_one_item_still_saves_it(client, login_as, routine
                            data={"revision": "1", "done": "y", "comment": "I pärmen", "based_on": ""})
     assert response.status_code == 302
     assert _progress() == {"Alla vet var blanketten finns": (True, "I pärmen")}
-    assert "Sparat: ”Alla vet var blanketten finns” är klar." in client.get(response.headers["Location"]).get_data(
+    assert "Sparat: ”Alla vet var blanketten finns” är klar med kommentar." in client.get(response.headers["Location"]).get_data(
         as_text=True)
     before = table_snapshot()
     response = client.post(f"/min-enhet/{unit.id}/orosanmalan/punkt/1",  # a second old tab, still based on ""

@@ -261,3 +261,22 @@ def test_an_item_names_who_changed_it_as_the_confirmation_names_its_signer(clien
     _tick(client, unit, 0, comment="Klart")
     page = client.get("/min-enhet").get_data(as_text=True)
     assert f"av {head.name}</p>" in page and f"av {head.email}</p>" not in page
+
+
+def test_a_changed_form_gets_swedish_messages_and_changes_nothing(client, login_as, routine, organisation):
+    login_as("unit_head")
+    unit = organisation["school"]
+    action, data = checklist_form(my_unit_page(client, unit))
+    before = table_snapshot()
+    response = client.post(action, data={**data, "items-0-position": "abc"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Not a valid" not in page
+    assert "Checklistan kunde inte sparas: Ange ett heltal." in page
+    response = client.post(action, data={**data, "items-0-done": "y", "revision": "99"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Rutinen har ingen version 99 (gällande version är 1). Ingenting sparades." in page
+    assert "har fått en ny version" not in page
+    response = _confirm(client, unit, revision=99)
+    assert response.status_code == 400 and "Rutinen har ingen version 99" in response.get_data(as_text=True)
+    assert table_snapshot() == before

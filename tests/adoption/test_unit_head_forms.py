@@ -96,8 +96,10 @@ def test_a_stale_tab_cannot_undo_another_tabs_tick_and_keeps_what_it_typed(clien
     response = _tick(client, unit, 0, done=False, comment="Inte gjort än", page=stale)  # tab A saves
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and table_snapshot() == before
-    assert "Någon annan har ändrat punkten ”Rutinen är genomgången på APT” sedan du öppnade sidan" in page
-    assert "markerade den som klar med kommentaren ”Gick igenom på APT”" in page
+    # The other tab was the same person's: the page says so, not "someone else".
+    assert "Du har själv ändrat punkten ”Rutinen är genomgången på APT” sedan du öppnade sidan" in page
+    assert "du markerade den som klar med kommentaren ”Gick igenom på APT” i en annan flik eller ett annat fönster" in page
+    assert "Någon annan" not in page
     assert _textarea(page, "kommentar-orosanmalan-0") == "Inte gjort än" and not _checked(page, 0)
     progress = db.session.scalar(select(ItemProgress))
     assert (progress.done, progress.comment) == (True, "Gick igenom på APT")
@@ -209,8 +211,9 @@ def test_unticking_after_a_confirmation_keeps_it_and_warns_with_both_counts(
     _tick(client, unit, 1)
     assert _confirm(client, unit).status_code == 302
     response = _tick(client, unit, 1, done=False, comment="Blanketten är borttagen")
-    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Obs: ”Orosanmälan – när och hur” är bekräftad som införd med fler punkter klara än nu" in flashed
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    # Said on the routine's card, not again in a message above the page.
+    assert "urbockad efter bekräftelsen" in shown and "är bekräftad som införd med fler punkter klara" not in shown
     status = services.unit_status(routine, unit)
     assert status.status == "adopted" and status.confirmation.items_done == 2 and status.done == 1
     page = client.get("/min-enhet").get_data(as_text=True)

@@ -97,8 +97,13 @@ def test_three_ticks_are_saved_with_one_click_and_no_dialog(page, live_server, l
     """After an APT meeting the rektor ticks three items and presses one button: all three are saved."""
     login("unit_head")
     open_unit(page, live_server, "Sjöängsskolan")
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    dialogs, accept = [], []  # leave-page dialogs seen; dismissed until `accept` holds something
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.type)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     card = page.get_by_role("region", name=re.compile("^Sekretess och samtycke"))
     items = card.locator(".checklist-item")
     hint = card.locator(".unsaved-hint")
@@ -130,14 +135,29 @@ def test_leaving_with_unsaved_ticks_warns_and_keeps_them(page, live_server, logi
     items.nth(1).get_by_label("Kommentar till punkten").fill("Skrivet men inte sparat.")
     items.nth(0).get_by_role("checkbox").click()  # other tests may have ticked it: a change either way
     expect(card.locator(".unsaved-hint")).to_have_text("2 ändringar är inte sparade")
-    dialogs = []
-    page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
-    # The confirmation is a form of its own: sending it would drop the checklist's changes.
+    dialogs, accept = [], []  # leave-page dialogs seen; dismissed until `accept` holds something
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.type)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    # The confirmation is a form of its own: sending it would drop the checklist's changes, so it
+    # is not sent; the card asks for the checklist to be saved first.
     card.get_by_role("button", name=re.compile("^Bekräfta att rutinen är införd")).click()
+    blocked = card.locator(".confirm-blocked")
+    expect(blocked).to_have_text("Checklistan har 2 ändringar som inte är sparade. Spara checklistan först, "
+                                 "så räknas det du har gjort när du bekräftar.")
+    expect(blocked).to_be_focused()
+    expect(items.nth(1).get_by_label("Kommentar till punkten")).to_have_value("Skrivet men inte sparat.")
+    expect(page).to_have_url(re.compile(r"/min-enhet\?"))  # still the page, nothing sent
+    assert dialogs == []
+    # Leaving the page by a link still warns: the changes would be lost.
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Handbok").click()
     expect(items.nth(1).get_by_label("Kommentar till punkten")).to_have_value("Skrivet men inte sparat.")
     assert dialogs == ["beforeunload"]
     # Saving the checklist itself is no reason to warn: it carries every change.
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
+    accept.append(True)
     card.get_by_role("button", name="Spara checklistan").click()
     expect(page.locator(".flash-success")).to_contain_text("Sparat 2 punkter")
     card = page.get_by_role("region", name=re.compile("^Hedersrelaterat våld"))
@@ -150,13 +170,13 @@ def test_leaving_with_unsaved_ticks_warns_and_keeps_them(page, live_server, logi
 
 
 def test_a_refused_save_counts_the_typed_items_as_unsaved(page, live_server, login):
-    """Someone else saved an item meanwhile: the page says which, keeps what was typed, and the
+    """An item was saved meanwhile in another tab: the page says which, keeps what was typed, and the
     script counts the typed items as not saved (leaving would lose them)."""
     login("unit_head")
     open_unit(page, live_server, "Sjöängsskolan")
     card = page.get_by_role("region", name=re.compile("^BUS"))
     items = card.locator(".checklist-item")
-    other = page.context.new_page()  # a colleague's tab, opened now, saves item 2 first
+    other = page.context.new_page()  # another tab, opened now, saves item 2 first
     other.goto(page.url)
     theirs = other.get_by_role("region", name=re.compile("^BUS")).locator(".checklist-item")
     theirs.nth(2).get_by_label("Kommentar till punkten").fill("Tas upp på nästa APT.")
@@ -166,7 +186,7 @@ def test_a_refused_save_counts_the_typed_items_as_unsaved(page, live_server, log
     items.nth(0).get_by_role("checkbox").check()
     items.nth(2).get_by_label("Kommentar till punkten").fill("Klart i oktober.")
     card.get_by_role("button", name="Spara checklistan").click()
-    expect(page.get_by_role("alert")).to_contain_text("Någon annan har ändrat punkten")
+    expect(page.get_by_role("alert")).to_contain_text("Du har själv ändrat punkten")
     card = page.get_by_role("region", name=re.compile("^BUS"))
     items = card.locator(".checklist-item")
     expect(items.nth(0).get_by_role("checkbox")).to_be_checked()

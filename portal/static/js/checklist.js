@@ -43,7 +43,7 @@
 })();
 
 // A routine's checklist is one form and its confirmation another, so saving one drops what was
-// ticked or typed in the others. Count what differs from what is saved next to each checklist's
+// ticked or typed in the others (confirming first asks for the checklist to be saved). Count what differs from what is saved next to each checklist's
 // button ("2 ändringar är inte sparade"), and warn before the page is left while another form than
 // the one being sent has such changes. What is saved: the HTML's own value, or data-saved-* where a
 // refused save put the typed text back into the form.
@@ -79,8 +79,36 @@
     if (hint.textContent !== text) { hint.textContent = text; }
   }
 
+  // Confirming while the same routine's checklist has unsaved changes would drop them, and the
+  // confirmation would count the items as they are saved: ask for the checklist to be saved first.
+  function checklistOf(confirmForm) {
+    var card = confirmForm.closest("details, section");
+    return card ? card.querySelector("form.checklist-form") : null;
+  }
+
+  function blockConfirm(confirmForm, n) {
+    var note = confirmForm.querySelector(".confirm-blocked");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-error confirm-blocked";
+      note.setAttribute("role", "alert");
+      note.tabIndex = -1;
+      var button = confirmForm.querySelector("button[type=submit]");
+      confirmForm.insertBefore(note, button);
+    }
+    note.textContent = (n === 1 ? "Checklistan har 1 ändring" : "Checklistan har " + n + " ändringar")
+      + " som inte är sparade. Spara checklistan först, så räknas det du har gjort när du bekräftar.";
+    note.focus();
+  }
+
   forms.forEach(function (form) {
-    form.addEventListener("submit", function () { submitting = form; });
+    form.addEventListener("submit", function (event) {
+      if (form.classList.contains("confirm-form")) {
+        var checklistForm = checklistOf(form), n = checklistForm ? changes(checklistForm) : 0;
+        if (n > 0) { event.preventDefault(); blockConfirm(form, n); submitting = null; return; }
+      }
+      submitting = form;
+    });
     form.addEventListener("input", function () { show(form); });
     form.addEventListener("change", function () { show(form); });
     show(form);  // a refused save's typed text, or what the browser restored on going back
