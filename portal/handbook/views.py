@@ -1,5 +1,6 @@
 """Handbook pages: tree, documents, history, versions, comparison, editing and organising."""
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import (Blueprint, flash, g, get_template_attribute, jsonify, redirect,
                    render_template, request, url_for)
@@ -36,10 +37,12 @@ def follow_renamed_slugs():
         return None  # the document view looks the slug up only when its page is not cached
     if not current_user.is_authenticated:
         return None  # the view sends the visitor to the login page first
+    if request.path.endswith("/"):
+        return _canonical_redirect(slug)  # None: the view's 404
     try:
         document, moved = _find(slug)
     except NotFound:
-        return None  # the view answers with its own 404
+        return _canonical_redirect(slug)  # None: the view answers with its own 404
     if moved and services.visible_to(current_user, document):
         return _moved_redirect(slug, document)
     return None  # a document this user may not see: the view's 404, which names no new address
@@ -48,6 +51,35 @@ def follow_renamed_slugs():
 def _moved_redirect(slug: str, document):
     target = request.full_path.rstrip("?").replace(f"/handbok/{slug}", f"/handbok/{document.slug}", 1)
     return redirect(target, 301)
+
+
+# slug_from_text cuts what it makes at 60 characters and may then drop a hyphen: a shorter result is
+# certainly the whole of what was typed, not the start of it naming another document.
+WHOLE_FOLDED_SLUG = 58
+
+
+def _canonical_redirect(slug: str):
+    """An address typed otherwise than the portal writes it – capitals, å/ä/ö, a slash at the end –
+    that names a document this user may read: a 302 to the document's own address (the same page
+    under it, the query string kept). None otherwise, and the view's 404 names nothing. The address
+    is made the way a new document's address is made from its title (services.slug_from_text)."""
+    candidates = [slug] if request.path.endswith("/") else []
+    folded = services.slug_from_text(slug)
+    if folded and folded != slug and len(folded) <= WHOLE_FOLDED_SLUG:
+        candidates.append(folded)
+    for candidate in candidates:
+        try:
+            document, _moved = services.find_document(candidate)  # a former address leads on too
+        except NotFound:
+            continue
+        if not services.visible_to(current_user, document):
+            return None
+        # Only ever this document's own URL: nothing typed becomes part of the path.
+        target = url_for(request.endpoint, **{**request.view_args, "slug": document.slug})
+        if request.args:
+            target += "?" + urlencode(list(request.args.items(multi=True)))
+        return redirect(target, 302)
+    return None
 
 
 def _find(slug: str):
@@ -136,11 +168,15 @@ def _shows_editor_view(user, facts) -> bool:
     return can(user, "document.view_drafts", facts) or can(user, "document.edit", facts)
 
 
-@bp.route("/handbok/<slug>")
+@bp.route("/handbok/<slug>", strict_slashes=False)
 @requires("document.read")
 def document(slug: str):
     # The page cache holds the published page as a reader sees it, per slug, address of the site (the
     # printed footer names it) and the one permission fact that changes it for a non-editor.
+    if request.path.endswith("/"):  # never a page cached or shown under a second address
+        if (target := _canonical_redirect(slug)) is not None:
+            return target
+        raise NotFound("Dokumentet finns inte.")
     version = services.content_version()
     user = current_user._get_current_object()
     dashboard = can(user, "adoption.dashboard")
@@ -149,7 +185,12 @@ def document(slug: str):
     cache = page_cache()
     page = cache.get(version, key)
     if page is None or _shows_editor_view(user, page.facts):
-        doc, moved = _find(slug)
+        try:
+            doc, moved = _find(slug)
+        except NotFound:
+            if (target := _canonical_redirect(slug)) is not None:
+                return target
+            raise
         services.ensure_visible(current_user, doc)  # before the new address is named
         if moved:
             return _moved_redirect(slug, doc)
@@ -180,7 +221,7 @@ def _render_document_page(doc, dashboard: bool) -> DocumentPage:
     return DocumentPage(revision.title, Markup(crumbs), Markup(article), facts)
 
 
-@bp.route("/handbok/<slug>/historik")
+@bp.route("/handbok/<slug>/historik", strict_slashes=False)
 @requires("document.read")
 def history(slug: str):
     doc = _document(slug)
@@ -190,7 +231,7 @@ def history(slug: str):
                            evidence_link=can(current_user, "adoption.dashboard") and adoption.has_evidence(doc))
 
 
-@bp.route("/handbok/<slug>/version/<int:number>")
+@bp.route("/handbok/<slug>/version/<int:number>", strict_slashes=False)
 @requires("document.read")
 def revision(slug: str, number: int):
     doc = _document(slug)
@@ -211,7 +252,7 @@ def _source_arg() -> bool:
     return COMPARE_VIEWS[value]
 
 
-@bp.route("/handbok/<slug>/jamfor")
+@bp.route("/handbok/<slug>/jamfor", strict_slashes=False)
 @requires("document.read")
 def compare(slug: str):
     doc = _document(slug)
