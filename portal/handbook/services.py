@@ -1183,8 +1183,14 @@ def set_archived(actor, document: Document, archived: bool) -> None:
     authorize(actor, "document.edit", document)
     if archived == document.is_archived:
         return
-    if archived and any(child.archived_at is None for child in document.children):
-        raise ValidationError("Dokumentet har underdokument. Flytta eller arkivera dem först.")
+    children = [child for child in document.children if child.archived_at is None]
+    if archived and children:
+        # Named, with what a draft-only child is: it is not in the tree, so the editor could not find it.
+        named = _and_list([f"”{child.title}” (/handbok/{child.slug}"
+                           + (", bara ett utkast" if not child.is_published else "") + ")"
+                           for child in sorted(children, key=lambda c: (c.position, c.title))])
+        raise ValidationError(f"Dokumentet har {'ett underdokument' if len(children) == 1 else 'underdokument'}: "
+                              f"{named}. Flytta eller arkivera {'det' if len(children) == 1 else 'dem'} först.")
     document.archived_at = utcnow() if archived else None
     audit.record(actor, "document.archived" if archived else "document.unarchived", document,
                  "aktivt → arkiverat" if archived else "arkiverat → aktivt")

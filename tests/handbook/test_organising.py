@@ -84,12 +84,23 @@ def test_archive_removes_from_tree_but_keeps_history_and_page(client, login_as, 
     assert _doc("orosanmalan").archived_at is None
 
 
-def test_archive_refuses_a_document_with_children(client, login_as, make_document):
+def test_archive_refuses_a_document_with_children_and_names_them(client, login_as, make_document, system,
+                                                                  organisation):
     parent = make_document("avsnitt", "Avsnitt", kind="section", body="Text.\n")
     make_document(parent=parent)
     login_as("editor")
+    before = table_snapshot()
     response = client.post("/handbok/avsnitt/arkivera", follow_redirects=True)
-    assert "har underdokument" in response.get_data(as_text=True)
+    assert ("Dokumentet har ett underdokument: ”Orosanmälan – när och hur” (/handbok/orosanmalan). "
+            "Flytta eller arkivera det först.") in response.get_data(as_text=True)
+    assert _doc("avsnitt").archived_at is None and table_snapshot() == before
+    # A child that is only a draft is not in the tree: the message says so, or the editor could not find it.
+    services.add_document(system, slug="utkast-barn", title="Nytt avsnitt", kind="section", body="Utkast.\n",
+                          department=organisation["social_dept"], parent=_doc("avsnitt"))
+    db.session.commit()
+    page = client.post("/handbok/avsnitt/arkivera", follow_redirects=True).get_data(as_text=True)
+    assert ("Dokumentet har underdokument: ”Orosanmälan – när och hur” (/handbok/orosanmalan) och "
+            "”Nytt avsnitt” (/handbok/utkast-barn, bara ett utkast). Flytta eller arkivera dem först.") in page
     assert _doc("avsnitt").archived_at is None
 
 
