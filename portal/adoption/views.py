@@ -38,8 +38,13 @@ def follow_renamed_routines():
 
 
 def _selected_unit(units):
-    wanted = request.args.get("enhet", type=int)
-    return next((u for u in units if u.id == wanted), units[0] if units else None)
+    wanted = request.args.get("enhet", "")
+    unit = next((u for u in units if str(u.id) == wanted), None)
+    if unit is None and wanted and units:
+        # An old bookmark or a changed address: say which unit is shown instead of another silently.
+        flash(f"Du är inte rektor eller enhetschef för den enheten (eller så finns den inte). "
+              f"Sidan visar {units[0].name} i stället.", "info")
+    return unit or (units[0] if units else None)
 
 
 def _checklist_form(row, submitted, typed):

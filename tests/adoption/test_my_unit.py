@@ -280,3 +280,16 @@ def test_a_changed_form_gets_swedish_messages_and_changes_nothing(client, login_
     response = _confirm(client, unit, revision=99)
     assert response.status_code == 400 and "Rutinen har ingen version 99" in response.get_data(as_text=True)
     assert table_snapshot() == before
+
+
+def test_a_unit_the_head_does_not_lead_in_the_address_is_named_not_silently_replaced(client, login_as, routine,
+                                                                                   organisation):
+    login_as("unit_head")  # leads organisation["school"] only
+    for wanted in ("999", "abc", str(organisation["other_school"].id)):
+        page = client.get(f"/min-enhet?enhet={wanted}").get_data(as_text=True)
+        assert "Du är inte rektor eller enhetschef för den enheten (eller så finns den inte). " \
+               f"Sidan visar {organisation['school'].name} i stället." in page
+        assert f"Min enhet: {organisation['school'].name}" in page
+    page = client.get(f"/min-enhet?enhet={organisation['school'].id}").get_data(as_text=True)
+    assert "Du är inte rektor" not in page
+    assert "Du är inte rektor" not in client.get("/min-enhet").get_data(as_text=True)
