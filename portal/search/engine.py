@@ -550,6 +550,7 @@ class SearchResult:
     input_adjusted: bool  # part of the input was ignored or changed; see messages
     filters: dict[str, str] = field(default_factory=dict)  # the filters applied: facet -> value
     unfiltered_total: int = 0  # hits the same query has without any filter
+    unknown_filters: tuple[tuple[str, str], ...] = ()  # (facet, value) asked for, no page has it: not applied
 
     @property
     def pages(self) -> int:
@@ -781,9 +782,30 @@ def _corrected(text: str, corrections: dict[str, str]) -> str:
     return text
 
 
-def _empty_result(parsed: ParsedQuery, page: int, per_page: int) -> SearchResult:
+def _empty_result(parsed: ParsedQuery, page: int, per_page: int, filters: dict | None = None,
+                  unknown: tuple = ()) -> SearchResult:
     return SearchResult(parsed.text, (), 0, page, per_page, {facet: () for facet, _ in FACETS}, None,
-                        tuple(parsed.notices), parsed.adjusted)
+                        tuple(parsed.notices), parsed.adjusted, filters or {}, 0, unknown)
+
+
+def _known_filters(masks: dict[str, dict[str, np.ndarray]], asked: dict[str, str | None]
+                   ) -> tuple[dict[str, str | None], tuple[tuple[str, str], ...]]:
+    """The filters as the index has their values, and the ones no page has.
+
+    A value in other letter case is the indexed one ("SAMVERKAN" is the keyword "samverkan"); a value
+    no page has would only ever give no hits, so it is left out and reported instead.
+    """
+    known: dict[str, str | None] = {}
+    unknown = []
+    for facet, value in asked.items():
+        if value is None or value in masks[facet]:
+            known[facet] = value
+            continue
+        same = sorted(indexed for indexed in masks[facet] if indexed.casefold() == value.casefold())
+        known[facet] = same[0] if same else None
+        if not same:
+            unknown.append((facet, value))
+    return known, tuple(unknown)
 
 
 def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind: str | None = None,
@@ -795,16 +817,17 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
     expand to their group; a word the index does not know is matched by its closest spellings
     and by the longer words it begins (so does a word typed with a trailing *). Pages with more of
     the words rank first, and a word on nearly every page weighs little against a rare one.
-    Filters (kind, department, tag) narrow the hits; facet counts respect the other filters.
+    Filters (kind, department, tag) narrow the hits; facet counts respect the other filters. A
+    filter value no page has is not applied but named in `unknown_filters`.
     Raises IndexUnavailable only when the index itself cannot be read.
     """
     page = max(1, int(page or 1))
     per_page = min(MAX_PER_PAGE, max(1, int(per_page or 10)))
     parsed = parse_query(q)
-    if not parsed.groups:
+    asked = {"kind": kind or None, "department": department or None, "tag": tag or None}
+    if not parsed.groups and not any(asked.values()):
         return _empty_result(parsed, page, per_page)
     messages = list(parsed.notices)
-    filters = {"kind": kind or None, "department": department or None, "tag": tag or None}
 
     with ix.reading() as searcher:
         generation = ix.generation_key(searcher)
@@ -812,11 +835,15 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
         cached = ix.cached_result(key)
         if cached is not None:
             return cached
+        view = ix.arrays(searcher, generation)
+        masks = view.facet_masks(FACETS)
+        filters, unknown = _known_filters(masks, asked)
+        applied = {facet: value for facet, value in filters.items() if value is not None}
+        if not parsed.groups:
+            return _empty_result(parsed, page, per_page, applied, unknown)
         builder = _QueryBuilder(searcher, synonyms)
         required = builder.required(parsed)
         excluded = builder.excluded(parsed)
-        view = ix.arrays(searcher, generation)
-        masks = view.facet_masks(FACETS)
 
         def without_excluded(query: Query) -> Query:
             return AndNot(query, excluded) if excluded else query
@@ -866,9 +893,8 @@ def search(ix: SearchIndex, q: str | None, *, synonyms: SynonymSet | None, kind:
         unfiltered_total = int(np.count_nonzero(base))
 
     suggestion = _suggestion(parsed.text, builder.corrections)
-    applied = {facet: value for facet, value in filters.items() if value is not None}
     result = SearchResult(parsed.text, hits, total, page, per_page, facets, suggestion,
-                          tuple(messages), parsed.adjusted, applied, unfiltered_total)
+                          tuple(messages), parsed.adjusted, applied, unfiltered_total, unknown)
     ix.remember_result(key, result)
     return result
 

@@ -1,4 +1,5 @@
 """Search pages: results with filters, title suggestions as JSON, the editors' synonym list."""
+import unicodedata
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -21,6 +22,11 @@ MAX_PAGE = 1000
 MAX_FILTER_CHARS = 200
 # Each filter: the engine's facet, its URL parameter, and its name in running text.
 FILTERS = (("kind", "typ", "typ"), ("department", "forvaltning", "förvaltning"), ("tag", "nyckelord", "nyckelord"))
+UNKNOWN_FILTER = {
+    "kind": "Det finns inga dokument av typen ”{}”, så det filtret används inte.",
+    "department": "Det finns inga dokument från ”{}”, så det filtret används inte.",
+    "tag": "Det finns inga dokument med nyckelordet ”{}”, så det filtret används inte.",
+}
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,10 @@ def _page_arg() -> int:
 
 
 def _filter_arg(name: str) -> str | None:
-    value = " ".join(request.args.get(name, "").split())
-    return value[:MAX_FILTER_CHARS] or None
+    # Control and formatting characters (a right-to-left override) are in no value, and shown back
+    # in a message they would garble it.
+    value = "".join(ch for ch in request.args.get(name, "") if unicodedata.category(ch)[0] != "C")
+    return " ".join(value.split())[:MAX_FILTER_CHARS] or None
 
 
 @bp.route("/sok")
@@ -61,13 +69,16 @@ def results():
     outcome = services.run_search(q, page=page, per_page=PER_PAGE, **asked_filters)
     result = outcome.result
     filters = {facet: value for facet, value in asked_filters.items() if value}
-    if result is not None and result.query:
+    unknown = []
+    if result is not None:  # the filters as the index knows them; a value it lacks is named
         filters = dict(result.filters)
+        unknown = [UNKNOWN_FILTER[facet].format(value) for facet, value in result.unknown_filters]
     if result is not None and result.total and asked > min(result.pages, MAX_PAGE):
         return redirect(url_for("search.results", **_args(q, filters), sida=min(result.pages, MAX_PAGE)))
     empty = result is not None and not result.hits and bool(result.query)
     return render_template(
-        "search/results.html", q=q, filters=filters, active=_active(q, filters), outcome=outcome,
+        "search/results.html", q=q, filters=filters, active=_active(q, filters), unknown_filters=unknown,
+        outcome=outcome,
         result=result, kinds=KINDS, args=_args(q, filters), urgent_slug=URGENT_SLUG,
         roots=handbook.tree(current_user) if empty or (result is not None and not result.query) else [])
 

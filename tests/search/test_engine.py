@@ -128,6 +128,20 @@ def test_filters_and_facet_counts(corpus_index):
     assert dict(routines.facets["kind"]) == kinds
     social = engine.search(corpus_index, "barn", synonyms=synonym_set(), department="social", tag="våld")
     assert social.hits and all(h.department == "social" and "våld" in h.tags for h in social.hits)
+    assert social.filters == {"department": "social", "tag": "våld"}
+    assert social.unfiltered_total == result.total > social.total
+
+
+def test_a_filter_value_no_page_has_is_reported_and_not_applied(corpus_index):
+    everything = engine.search(corpus_index, "barn", synonyms=synonym_set())
+    result = engine.search(corpus_index, "barn", synonyms=synonym_set(), kind="xyz", tag="VÅLD")
+    assert result.unknown_filters == (("kind", "xyz"),)
+    assert result.filters == {"tag": "våld"}  # the indexed spelling of the keyword
+    assert result.total == engine.search(corpus_index, "barn", synonyms=synonym_set(), tag="våld").total
+    assert result.unfiltered_total == everything.total
+    # With nothing to search for, the filters are still checked.
+    empty = engine.search(corpus_index, "", synonyms=synonym_set(), department="gatukontoret")
+    assert empty.unknown_filters == (("department", "gatukontoret"),) and empty.filters == {}
 
 
 def test_pagination(corpus_index):
