@@ -18,6 +18,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 NO_UNIT = SelectChoice(0, "– ingen enhet –")
 
 
+def _sentence(text: str) -> str:
+    """A message that ends with a name: one full stop, also after a name that ends with one."""
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
 def _unit_or_none(unit_id: int):
     return org.get_unit(unit_id) if unit_id else None
 
@@ -247,12 +252,14 @@ def department_edit(department_id: int):
     if form.validate_on_submit():
         old = department.name
         try:
-            org.rename_department(current_user, department, form.name.data)
+            renamed = org.rename_department(current_user, department, form.name.data)
         except ValidationError as error:
             apply_error(form, error)
         else:
-            if department.name != old:
-                flash(f"{old} heter nu {department.name}.", "success")
+            if renamed:
+                flash(_sentence(f"{old} heter nu {department.name}"), "success")
+            else:
+                flash("Namnet är oförändrat.", "info")
             return redirect(url_for("admin.organisation"))
     return render_template("admin/department_edit.html", department=department, form=form), \
         400 if form.errors else 200

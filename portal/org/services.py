@@ -108,17 +108,36 @@ def _clean_name(name: str, what: str, field_name: str) -> str:
     return name
 
 
+def comparable_name(name: str) -> str:
+    """What makes two department names the same name to people: the letters and digits, whatever
+    their case, accents, punctuation and spacing ("Kultur och fritidsforvaltningen" is
+    "Kultur- och fritidsförvaltningen", "Bildningsförvaltningen." and "Bildnings förvaltningen" are
+    "Bildningsförvaltningen"). Creating, renaming and former names all compare so. A name with no
+    letters or digits is compared as typed, but for case and spacing."""
+    folded = unicodedata.normalize("NFKD", " ".join((name or "").split()).casefold())
+    letters = re.sub(r"[\W_]+", "", "".join(c for c in folded if not unicodedata.combining(c)))
+    return letters or " ".join((name or "").split()).casefold()
+
+
 def _refuse_former_name(name: str, department: Department | None = None) -> None:
-    other = _by_former_name(name)
-    if other is not None and other is not department:
-        raise ValidationError(f"”{name}” är ett tidigare namn på {other.name}. Dokument och filer som "
-                              f"nämner det namnet hör till {other.name}, så välj ett annat namn.", field="name")
+    key = comparable_name(name)
+    former = next((f for f in db.session.scalars(select(DepartmentFormerName)
+                                                 .options(selectinload(DepartmentFormerName.department)))
+                   if f.department is not department and comparable_name(f.name) == key), None)
+    if former is None:
+        return
+    other = former.department
+    same = f"”{name}” är ett tidigare namn" if former.name == name else \
+        f"”{name}” är samma namn som ”{former.name}”, ett tidigare namn"
+    raise ValidationError(f"{same} på {other.name}. Dokument och filer som nämner det namnet hör till "
+                          f"{other.name}, så välj ett annat namn.", field="name")
 
 
 def _department_named_like(name: str, other_than: Department | None = None) -> Department | None:
-    """Another department whose name is this one but for case (å ä ö included)."""
+    """Another department whose name is this one to people (comparable_name)."""
+    key = comparable_name(name)
     return next((d for d in db.session.scalars(select(Department))
-                 if d is not other_than and d.name.casefold() == name.casefold()), None)
+                 if d is not other_than and comparable_name(d.name) == key), None)
 
 
 def _refuse_taken_name(taken: Department) -> None:
@@ -142,8 +161,8 @@ def _add_department(actor, name: str) -> Department:
     name = _clean_name(name, "förvaltningen", "name")
     _refuse_former_name(name)
     code = slugify(name) or "forvaltning"
-    # The code is made from the name, so a name that differs only in case, accents or punctuation
-    # ("socialforvaltningen") is the same department to the portal: say so by the name people know.
+    # A name that differs only in case, accents or punctuation ("socialforvaltningen") is the same
+    # department to people; the code, made from the name, may also be that of a renamed department.
     taken = _department_named_like(name) or db.session.scalar(select(Department).where(Department.code == code))
     if taken is not None:
         _refuse_taken_name(taken)
@@ -192,12 +211,14 @@ def _name_taken_meanwhile(what: str, name: str):
                               field="name") from None
 
 
-def rename_department(actor, department: Department, name: str) -> None:
-    """Give a department a new name; its old name stays a former name (see the module docstring)."""
+def rename_department(actor, department: Department, name: str) -> bool:
+    """Give a department a new name; its old name stays a former name (see the module docstring).
+    False when the name is the current one (nothing changes). Refused, as creating is, when another
+    department has, or had, the same name to people (comparable_name)."""
     name = _clean_name(name, "förvaltningen", "name")
     old = department.name
     if name == old:
-        return
+        return False
     _refuse_former_name(name, department)
     taken = _department_named_like(name, other_than=department)
     if taken is not None:
@@ -220,6 +241,7 @@ def rename_department(actor, department: Department, name: str) -> None:
         from portal.handbook.services import document_changed  # handbook's services import these
 
         document_changed.send(owned[0])
+    return True
 
 
 def create_unit(actor, department: Department, name: str, kind: str) -> Unit:

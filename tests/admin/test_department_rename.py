@@ -90,11 +90,73 @@ def test_another_departments_former_name_cannot_be_taken(client, admin, organisa
     assert table_snapshot() == before
 
 
+@pytest.mark.parametrize("name", ["Socialforvaltningen", "Socialförvaltningen.", "social förvaltningen",
+                                  "SOCIAL-FÖRVALTNINGEN", "Socialförvaltningen !"])
+def test_a_name_that_is_another_departments_but_for_accents_or_punctuation_is_refused(
+        client, admin, organisation, name):
+    # Creating such a name is refused; renaming to it is refused in the same words.
+    before = table_snapshot()
+    response = _rename(client, organisation["school_dept"], name)
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), "name") == \
+        "Det finns redan en förvaltning som heter ”Socialförvaltningen”."
+    assert table_snapshot() == before
+    response = client.post("/admin/organisation", data={"forvaltning-name": name})
+    assert field_error(response.get_data(as_text=True), "forvaltning-name") == \
+        "Det finns redan en förvaltning som heter ”Socialförvaltningen”."
+    assert table_snapshot() == before
+
+
+def test_renaming_to_a_hyphenless_unaccented_spelling_of_another_department_is_refused(
+        client, admin, organisation):
+    culture = org.create_department("test", "Kultur- och fritidsförvaltningen")
+    technical = org.create_department("test", "Teknikförvaltningen")
+    before = table_snapshot()
+    response = _rename(client, technical, "Kultur och fritidsforvaltningen")
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), "name") == \
+        f"Det finns redan en förvaltning som heter ”{culture.name}”."
+    assert table_snapshot() == before
+
+
+@pytest.mark.parametrize("name", ["KLIMATFÖRVALTNINGEN", "klimatforvaltningen", "Klimatförvaltningen."])
+def test_a_former_name_is_refused_in_any_letter_case_accents_or_punctuation(client, admin, organisation, name):
+    social = organisation["social_dept"]
+    org.rename_department("test", social, "Klimatförvaltningen")
+    org.rename_department("test", social, "Miljö- och byggförvaltningen")
+    message = (f"”{name}” är samma namn som ”Klimatförvaltningen”, ett tidigare namn på Miljö- och "
+               "byggförvaltningen. Dokument och filer som nämner det namnet hör till Miljö- och "
+               "byggförvaltningen, så välj ett annat namn.")
+    before = table_snapshot()
+    response = _rename(client, organisation["school_dept"], name)
+    assert response.status_code == 400 and field_error(response.get_data(as_text=True), "name") == message
+    response = client.post("/admin/organisation", data={"forvaltning-name": name})
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), "forvaltning-name") == message
+    assert table_snapshot() == before
+
+
+def test_a_department_may_take_its_own_former_name_back_in_another_spelling(client, admin, organisation):
+    school_dept = organisation["school_dept"]
+    _rename(client, school_dept)
+    assert _rename(client, school_dept, "BILDNINGSFÖRVALTNINGEN").status_code == 302
+    assert db.session.get(Department, school_dept.id).name == "BILDNINGSFÖRVALTNINGEN"
+
+
+def test_a_new_name_ending_with_a_full_stop_gets_no_second_one_in_the_message(client, admin, organisation):
+    _rename(client, organisation["school_dept"], "Förvaltningen för utbildning m.m.")
+    page = client.get("/admin/organisation").get_data(as_text=True)
+    assert ("success", "Bildningsförvaltningen heter nu Förvaltningen för utbildning m.m.") in flash_messages(page)
+
+
 def test_the_same_name_changes_nothing_and_renaming_back_is_allowed(client, admin, organisation):
     school_dept = organisation["school_dept"]
     before = table_snapshot()
-    assert _rename(client, school_dept, "Bildningsförvaltningen").status_code == 302
+    response = _rename(client, school_dept, " Bildningsförvaltningen ")
+    assert response.status_code == 302
     assert table_snapshot() == before
+    assert flash_messages(client.get("/admin/organisation").get_data(as_text=True)) == \
+        [("info", "Namnet är oförändrat.")]
     _rename(client, school_dept)
     assert _rename(client, school_dept, "Bildningsförvaltningen").status_code == 302
     department = db.session.get(Department, school_dept.id)
