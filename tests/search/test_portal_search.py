@@ -168,6 +168,9 @@ def _slugs(outcome):
 def test_a_document_moved_to_another_department_is_filtered_by_its_new_one(
         make_document, reader, hits, system, organisation):
     document = make_document(department=organisation["social_dept"])
+    # A routine that stays, so that the old department and kind are still filter values.
+    make_document("kvar", "Kvar hos socialtjänsten", body="Annan text.", department=organisation["social_dept"],
+                  meta={"tags": ["annat"]})
     handbook.update_structure(system, document, parent=None, position=document.position,
                               kind="agreement", department=organisation["school_dept"])
     assert hits("orosanmälan", forvaltning="Bildningsförvaltningen", typ="agreement") == ["orosanmalan"]
