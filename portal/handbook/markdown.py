@@ -29,7 +29,7 @@ HANDBOOK_LINK = re.compile(r"^/handbok/([a-z0-9][a-z0-9-]{0,79})(?:[/#?].*)?$", 
 # and the skip link and the panels' labels keep pointing where they should. tests/handbook checks that
 # every literal id in the templates is here.
 PAGE_IDS = frozenset({
-    "andrat", "arkiv", "att-gora", "att-kontrollera", "bort-role", "datum", "dokumentrubrik", "enhet", "filter-rubrik",
+    "aktiva-filter", "andrat", "arkiv", "att-gora", "att-kontrollera", "bort-role", "datum", "dokumentrubrik", "enhet", "filter-rubrik",
     "forhandsvisning", "forslag-rubrik", "fran", "handboken", "header-q", "hela-handboken", "historik", "innehall", "krockar",
     "api-nycklar", "meta-rubrik", "ny-nyckel", "nytt-losenord", "orolig", "per-datum", "preview-output", "relaterat",
     "revidering", "senaste", "sista-dag", "sok-q", "sok-tips", "sokforslag", "sokresultat", "theirs-body",

@@ -44,7 +44,9 @@ from .querying import ParsedQuery, Unit, parse_query
 from .snippets import TermMatcher, highlight, snippet
 from .synonyms import SynonymSet
 
-FORMAT_VERSION = 5  # bump when the schema changes; older indexes then report IndexOutdated
+# Bump when the schema or the text indexed of a document changes (services.index_entry); older
+# indexes then report IndexOutdated and are rebuilt. 6: blanks as readers see them ("Uppgift saknas").
+FORMAT_VERSION = 6
 MARKER_FILE = "samverkansportalen-search.json"
 WATERMARK_FILE = "watermark.json"  # the newest database change this generation has applied
 WRITE_TIMEOUT = 5.0  # seconds a writer waits for another writer before giving up

@@ -17,10 +17,12 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from html import escape, unescape
 from pathlib import Path
 
 from flask import current_app
@@ -31,7 +33,9 @@ from portal import audit
 from portal.clock import utcnow
 from portal.errors import EditConflict, ValidationError
 from portal.extensions import db
-from portal.handbook.markdown import plain_text
+# _MD and _BLANK are the renderer and the blank pattern the document page uses: what is indexed
+# must be the text as the page shows it to readers.
+from portal.handbook.markdown import _BLANK, _MD
 from portal.handbook.models import Document, DocumentChange
 from portal.handbook.services import document_changed
 from portal.org.models import Department
@@ -104,13 +108,46 @@ def _visible_documents():
             .options(selectinload(Document.current_revision)))
 
 
+def _blanks_as_readers_see_them(text: str) -> str:
+    """Each "[fyll i telefonnummer]" as the document page shows it to readers: "Uppgift saknas
+    (telefonnummer)", so that snippets show it so and "fyll i" does not find the page by it."""
+    def shown(match: re.Match) -> str:
+        return f"Uppgift saknas ({' '.join(match.group(1).split())})"
+    # The page finds blanks in the escaped HTML (markdown.mark_blanks); so does this, or a blank
+    # with a < in it would be one there and not here.
+    return unescape(_BLANK.sub(shown, escape(text)))
+
+
+def _inline_text(tokens) -> str:
+    # A blank inside code is an example, shown as written (as mark_blanks leaves <code> alone).
+    return "".join(_blanks_as_readers_see_them(token.content) if token.type == "text" else token.content
+                   for token in tokens or () if token.type in ("text", "code_inline"))
+
+
+def reader_text(markdown: str) -> str:
+    """The readable text of a revision, as markdown.plain_text() gives it (no Markdown syntax, no
+    notes to the editors), with the blanks as readers see them: what is indexed and shown in snippets."""
+    parts = []
+    for token in _MD.parse(markdown, {"editor": False}):
+        if token.type == "inline":
+            parts.append(_inline_text(token.children))
+        elif token.type in ("fence", "code_block"):
+            parts.append(token.content)
+    return "\n".join(part for part in parts if part.strip())
+
+
+def _heading_text(heading: str) -> str:
+    tokens = _MD.parseInline(heading, {})
+    return _inline_text(tokens[0].children) if tokens else heading
+
+
 def index_entry(document: Document) -> dict:
     """The index's view of a document's current published revision."""
     revision = document.current_revision
     meta = revision.meta or {}
     return {
-        "slug": document.slug, "title": revision.title, "body": plain_text(revision.body),
-        "headings": [str(item.get("text", "")) for item in revision.toc or ()],
+        "slug": document.slug, "title": revision.title, "body": reader_text(revision.body),
+        "headings": [_heading_text(str(item.get("text", ""))) for item in revision.toc or ()],
         "tags": [str(tag).replace(",", " ") for tag in meta.get("tags") or ()],
         "legal_refs": [str(ref) for ref in meta.get("legal_refs") or ()],
         "kind": document.kind, "department": document.department.name,
