@@ -82,7 +82,8 @@ def get_user(user_id: int) -> User:
 
 
 def list_users() -> list[User]:
-    return list(db.session.scalars(select(User).options(selectinload(User.unit)).order_by(User.name)))
+    return list(db.session.scalars(select(User).options(selectinload(User.unit).selectinload(Unit.department))
+                                   .order_by(User.name)))
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -109,7 +110,7 @@ def create_user(actor, email: str, name: str, password: str, *, title: str = "",
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.created", user, f"Konto skapat för {name} <{email}>"
-                 + (f", enhet {unit.name}" if unit else ""))
+                 + (f", enhet {unit.name_with_department}" if unit else ""))
     db.session.commit()
     return user
 
@@ -312,7 +313,8 @@ def set_active(actor, user: User, active: bool) -> None:
     db.session.commit()
 
 
-def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | None) -> None:
+def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | None) -> bool:
+    """Change name, title and home unit; False when they are as given already (nothing logged)."""
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise ValidationError("Ange ett namn (högst 200 tecken).", field="name")
@@ -320,12 +322,17 @@ def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | Non
         raise ValidationError("Titeln får vara högst 200 tecken.", field="title")
     refuse_control_characters(name, "name")
     refuse_control_characters(title, "title")
-    before = f"{user.name}, {user.title or '–'}, {user.unit.name if user.unit else '–'}"
-    user.name, user.title, user.unit = name, (title or "").strip(), unit
-    after = f"{user.name}, {user.title or '–'}, {user.unit.name if user.unit else '–'}"
-    if before != after:
-        audit.record(actor, "user.updated", user, f"{before} → {after}")
+    title = (title or "").strip()
+    if (user.name, user.title, user.unit_id) == (name, title, unit.id if unit else None):
+        return False
+    # Units are compared by id and named with their department: two departments may have units
+    # of the same name, and a move between them is a change like any other.
+    before = f"{user.name}, {user.title or '–'}, {user.unit.name_with_department if user.unit else '–'}"
+    user.name, user.title, user.unit = name, title, unit
+    after = f"{user.name}, {user.title or '–'}, {unit.name_with_department if unit else '–'}"
+    audit.record(actor, "user.updated", user, f"{before} → {after}")
     db.session.commit()
+    return True
 
 
 # Which role each kind of scope belongs to: a unit head heads units, an editor edits for departments.
@@ -372,7 +379,7 @@ def _drop_stray_scope(actor, user: User, role: str) -> None:
     checked; the policy never honoured them): the new grant's scope is what it was given, nothing more."""
     stray = user.headed_units if role == "unit_head" else user.editor_departments if role == "editor" else []
     if stray:
-        names = ", ".join(s.name for s in stray)
+        names = ", ".join(_scope_name(s) for s in stray)
         stray.clear()
         audit.record(actor, "user.scope_changed", user, f"- {names} (utan rollen {ROLES[role]}, gällde inte)")
 
@@ -383,7 +390,7 @@ def _extend_scope(actor, user, units, departments) -> None:
     added_departments = [d for d in departments if d not in user.editor_departments]
     user.editor_departments.extend(added_departments)
     if added or added_departments:
-        names = [u.name for u in added] + [d.name for d in added_departments]
+        names = [_scope_name(s) for s in added + added_departments]
         audit.record(actor, "user.scope_changed", user, "+ " + ", ".join(names))
 
 
@@ -396,7 +403,8 @@ def revoke_role(actor, user: User, role: str) -> None:
     user.grants.remove(grant)
     scope = ""
     if role == "unit_head":
-        scope = "; enheter: " + ", ".join(u.name for u in user.headed_units) if user.headed_units else ""
+        scope = ("; enheter: " + ", ".join(_scope_name(u) for u in user.headed_units)
+                 if user.headed_units else "")
         user.headed_units.clear()
     if role == "editor":
         scope = ("; förvaltningar: " + ", ".join(d.name for d in user.editor_departments)
@@ -418,11 +426,20 @@ def set_scope(actor, user: User, *, units: list[Unit], departments: list[Departm
         raise ValidationError("En rektor/enhetschef måste ansvara för minst en enhet.", field="units")
     if user.has_role("editor") and not departments:
         raise ValidationError("En redaktör måste ha minst en förvaltning.", field="departments")
-    before = sorted(u.name for u in user.headed_units) + sorted(d.name for d in user.editor_departments)
+    before_ids = ({u.id for u in user.headed_units}, {d.id for d in user.editor_departments})
+    before = _scope_names(user)
     user.headed_units = list(units) if user.has_role("unit_head") else []
     user.editor_departments = list(departments) if user.has_role("editor") else []
-    after = sorted(u.name for u in user.headed_units) + sorted(d.name for d in user.editor_departments)
-    if before != after:
+    if ({u.id for u in user.headed_units}, {d.id for d in user.editor_departments}) != before_ids:
         audit.record(actor, "user.scope_changed", user,
-                     f"{', '.join(before) or '–'} → {', '.join(after) or '–'}")
+                     f"{', '.join(before) or '–'} → {', '.join(_scope_names(user)) or '–'}")
     db.session.commit()
+
+
+def _scope_name(unit_or_department) -> str:
+    return getattr(unit_or_department, "name_with_department", None) or unit_or_department.name
+
+
+def _scope_names(user: User) -> list[str]:
+    return (sorted(_scope_name(u) for u in user.headed_units)
+            + sorted(d.name for d in user.editor_departments))

@@ -100,6 +100,12 @@ class Unit(db.Model):
     def kind_label(self) -> str:
         return UNIT_KINDS.get(self.kind, self.kind)
 
+    @property
+    def name_with_department(self) -> str:
+        """The unit as lists, scopes and the log name it: two departments may have units of the
+        same name ("Ekbackens skola (Bildningsförvaltningen)")."""
+        return f"{self.name} ({self.department.name})"
+
     def __repr__(self) -> str:
         return f"<Unit {self.name}>"
 

@@ -182,7 +182,8 @@ def _add_unit(actor, department: Department, name: str, kind: str) -> Unit:
     unit = Unit(department=department, name=name, kind=kind)
     db.session.add(unit)
     db.session.flush()
-    audit.record(actor, "unit.created", unit, f"Enhet {name} ({UNIT_KINDS[kind]}) i {department.name}")
+    audit.record(actor, "unit.created", unit, f"Enhet {name} ({UNIT_KINDS[kind]}) i {department.name}",
+                 target_label=unit.name_with_department)
     return unit
 
 
@@ -262,7 +263,7 @@ def update_unit(actor, unit: Unit, *, name: str, kind: str, active: bool) -> Non
     unit.name, unit.kind, unit.active = name, kind, active
     after = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
     if before != after:
-        audit.record(actor, "unit.updated", unit, f"{before} → {after}")
+        audit.record(actor, "unit.updated", unit, f"{before} → {after}", target_label=unit.name_with_department)
     with _name_taken_meanwhile("enhet", name):
         db.session.commit()
 

@@ -317,7 +317,8 @@ def test_a_unit_head_granted_after_an_editor_grant_heads_only_their_own_unit(
     db.session.refresh(user)
     assert user.roles == {"reader", "editor", "unit_head"}
     assert [u.name for u in user.headed_units] == ["Sjöängsskolan"]
-    assert [e.summary for e in _events("user.scope_changed", admin)] == ["+ Socialförvaltningen", "+ Sjöängsskolan"]
+    assert [e.summary for e in _events("user.scope_changed", admin)] == ["+ Socialförvaltningen",
+                                                                 "+ Sjöängsskolan (Bildningsförvaltningen)"]
 
 
 def test_scope_for_a_role_the_user_lacks_is_refused(client, admin, make_user, organisation):

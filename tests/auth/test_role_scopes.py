@@ -84,7 +84,8 @@ def test_granting_unit_head_later_drops_the_stray_unit_and_says_so(stray_head, o
     assert not can(user, "adoption.act", organisation["school"])
     summaries = db.session.scalars(select(AuditEvent.summary).where(
         AuditEvent.action == "user.scope_changed", AuditEvent.target_id == user.id).order_by(AuditEvent.id)).all()
-    assert summaries[-2:] == ["- Ekbackens skola (utan rollen Rektor/enhetschef, gällde inte)", "+ Sjöängsskolan"]
+    assert summaries[-2:] == ["- Ekbackens skola (Bildningsförvaltningen) (utan rollen Rektor/enhetschef, gällde inte)",
+                              "+ Sjöängsskolan (Bildningsförvaltningen)"]
 
 
 def test_a_stray_unit_does_not_count_as_the_unit_heads_scope(stray_head):
