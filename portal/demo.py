@@ -56,21 +56,28 @@ ACCOUNTS = [
 ]
 
 CONTRACT_ACCOUNTS = ACCOUNTS[:4]
+# Each demo unit's department: the accounts name units only, and another department may have a unit
+# of the same name (an admin may add "Ekbackens skola" to Socialförvaltningen).
+UNIT_DEPARTMENTS = {unit: department for department, units in ORGANISATION.items() for unit, _ in units}
 
 
 def load_demo(password: str) -> dict:
     """Create what is missing of the demo organisation and accounts; set the demo password."""
     created = {"departments": 0, "units": 0, "users": 0}
+    departments = {}
     for department_name, units in ORGANISATION.items():
-        department = org.find_department(department_name)
+        department = org.find_department(department_name)  # also after a rename
         if department is None:
             department = org.create_department(ACTOR, department_name)
             created["departments"] += 1
+        departments[department_name] = department.id
         for unit_name, kind in units:
             if not any(u.name == unit_name for u in department.units):
                 org.create_unit(ACTOR, department, unit_name, kind)
                 created["units"] += 1
-    units = {u.name: u for u in db.session.scalars(select(Unit))}
+    by_department = {(u.department_id, u.name): u for u in db.session.scalars(select(Unit))}
+    units = {name: by_department.get((departments[department], name))
+             for name, department in UNIT_DEPARTMENTS.items()}
     for email, name, title, unit_name, role, scope in ACCOUNTS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
