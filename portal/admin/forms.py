@@ -10,8 +10,15 @@ from portal.forms import DateInRange, Form, choices
 from portal.org.models import UNIT_KINDS
 
 
-def unit_choices(units) -> list:
-    return choices((u.id, f"{u.name} ({u.department.name})") for u in units)
+def unit_label(unit) -> str:
+    return unit.name_with_department + ("" if unit.active else " (inaktiv)")
+
+
+def unit_choices(units, keep=()) -> list:
+    """The active units, and of the inactive ones those in `keep` (what the person already has, so
+    that saving the form does not silently drop it), marked "(inaktiv)"."""
+    kept = {u.id for u in keep}
+    return choices((u.id, unit_label(u)) for u in units if u.active or u.id in kept)
 
 
 def _valid_email(form, field):

@@ -62,12 +62,13 @@ def _user_forms(user):
     units = org.list_units()
     departments = org.list_departments()
     edit = UserEditForm(prefix="profil", obj=None)
-    edit.unit.choices = [NO_UNIT] + unit_choices(units)
+    edit.unit.choices = [NO_UNIT] + unit_choices(units, keep=[user.unit] if user.unit else [])
     grant = GrantForm(prefix="roll")
+    # A new grant takes active units only (already headed ones stay in the scope anyway).
     grant.units.choices = unit_choices(units)
     grant.departments.choices = choices((d.id, d.name) for d in departments)
     scope = ScopeForm(prefix="omfang")
-    scope.units.choices = grant.units.choices
+    scope.units.choices = unit_choices(units, keep=user.headed_units)
     scope.departments.choices = grant.departments.choices
     return edit, grant, scope
 

@@ -103,6 +103,7 @@ def create_user(actor, email: str, name: str, password: str, *, title: str = "",
     refuse_control_characters(name, "name")
     refuse_control_characters(title, "title")
     validate_password(password)
+    _refuse_inactive_units([unit] if unit else [], "unit")
     if find_user_by_email(email):
         raise ValidationError("Det finns redan ett konto med den e-postadressen.", field="email")
     user = User(email=email, name=name, title=(title or "").strip(),
@@ -323,6 +324,8 @@ def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | Non
     refuse_control_characters(name, "name")
     refuse_control_characters(title, "title")
     title = (title or "").strip()
+    if unit is not None and unit.id != user.unit_id:
+        _refuse_inactive_units([unit], "unit")
     if (user.name, user.title, user.unit_id) == (name, title, unit.id if unit else None):
         return False
     # Units are compared by id and named with their department: two departments may have units
@@ -333,6 +336,15 @@ def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | Non
     audit.record(actor, "user.updated", user, f"{before} → {after}")
     db.session.commit()
     return True
+
+
+def _refuse_inactive_units(units, field: str) -> None:
+    """A unit made inactive takes no new staff or heads (those it has keep it until changed)."""
+    inactive = [u for u in units if not u.active]
+    if inactive:
+        names = ", ".join(u.name_with_department for u in inactive)
+        raise ValidationError(f"{names} är {'inaktiva' if len(inactive) > 1 else 'inaktiv'}. Aktivera "
+                              "enheten under Organisation först, eller välj en annan.", field=field)
 
 
 # Which role each kind of scope belongs to: a unit head heads units, an editor edits for departments.
@@ -359,6 +371,7 @@ def grant_role(actor, user: User, role: str, *, units: list[Unit] = (),
     _refuse_scopes_of_other_roles(role, units, departments)
     if role == "reader":
         return  # every account reads
+    _refuse_inactive_units([u for u in units if u not in user.headed_units], "units")
     held = user.has_role(role)
     if role == "unit_head" and not units and not (held and user.headed_units):
         raise ValidationError("Välj minst en enhet som rektorn/enhetschefen ansvarar för.",
@@ -426,6 +439,7 @@ def set_scope(actor, user: User, *, units: list[Unit], departments: list[Departm
         raise ValidationError("En rektor/enhetschef måste ansvara för minst en enhet.", field="units")
     if user.has_role("editor") and not departments:
         raise ValidationError("En redaktör måste ha minst en förvaltning.", field="departments")
+    _refuse_inactive_units([u for u in units if u not in user.headed_units], "units")
     before_ids = ({u.id for u in user.headed_units}, {d.id for d in user.editor_departments})
     before = _scope_names(user)
     user.headed_units = list(units) if user.has_role("unit_head") else []
