@@ -23,7 +23,7 @@ WORD = re.compile(WORD_PATTERN)
 
 EMPTY = "Skriv ett eller flera sökord."
 TRUNCATED = f"Sökfrågan var för lång och har kortats till {MAX_QUERY_CHARS} tecken."
-TOO_MANY_WORDS = f"Bara de första {MAX_QUERY_WORDS} orden används i sökningen."
+TOO_MANY_WORDS = f"Sökningen använde bara de första {MAX_QUERY_WORDS} orden."
 UNBALANCED_QUOTE = "Ett citattecken saknar sin avslutning, så orden söktes som vanliga ord."
 PARENTHESES = "Parenteser används inte i sökningen och har ignorerats."
 WILDCARDS = ("Jokertecken (* och ?) behövs inte och har ignorerats: sökningen hittar böjningar "
@@ -36,9 +36,17 @@ NOTHING_SEARCHABLE = ("Sökningen innehöll inga ord att söka på, bara enstaka
                       "Skriv ett ord som beskriver det du letar efter.")
 ONLY_EXCLUDED = "Skriv minst ett ord att söka efter, inte bara ord att utesluta."
 LONG_WORD = f"Ord längre än {MAX_WORD_CHARS} tecken har ignorerats."
+ONLY_LONG_WORDS = (f"Ord längre än {MAX_WORD_CHARS} tecken söks inte. "
+                   "Skriv ett kortare ord som beskriver det du letar efter.")
+ONLY_UNSUPPORTED = ("Sökningen innehöll bara tecken som inte går att söka på (till exempel emoji eller "
+                    "styrtecken). Skriv ett eller flera sökord.")
 MODIFIERS = ("Tecknen ~ och ^ behövs inte och har ignorerats: sökningen rättar stavfel och rangordnar "
              "träffarna själv.")
 MODIFIER = re.compile(r"[~^][\d.]*")
+
+
+def too_many_words(left_out: list[str]) -> str:
+    return f"{TOO_MANY_WORDS} ”{' '.join(left_out)}” söktes inte."
 
 
 def lone_operator(word: str) -> str:
@@ -211,27 +219,38 @@ def parse_query(raw: str | None) -> ParsedQuery:
         if not chunk.words:
             join_next = negate_next = False
             continue
-        if word_budget <= 0:
-            parsed.notice(TOO_MANY_WORDS)
+        if word_budget > 0:
+            unit_words = chunk.words[:word_budget]
+            unit = Unit(unit_words, phrase=len(unit_words) > 1, prefix=chunk.prefix)
+            if chunk.negated or negate_next:
+                parsed.excluded.append(unit)
+            elif join_next:
+                parsed.groups[-1].append(unit)
+            else:
+                parsed.groups.append([unit])
+        if len(chunk.words) > word_budget:  # a phrase may be cut in the middle
+            rest = [word for later in chunks[position + 1:] if later.kind != "op" for word in later.words]
+            parsed.notice(too_many_words([*chunk.words[max(word_budget, 0):], *rest]))
             break
-        unit_words = chunk.words[:word_budget]
-        unit = Unit(unit_words, phrase=len(unit_words) > 1, prefix=chunk.prefix)
-        word_budget -= len(unit.words)
-        if chunk.negated or negate_next:
-            parsed.excluded.append(unit)
-        elif join_next:
-            parsed.groups[-1].append(unit)
-        else:
-            parsed.groups.append([unit])
+        word_budget -= len(chunk.words)
         join_next = negate_next = False
 
     if not parsed.groups:
+        # Nothing to search for: one message saying what to do. What was said about how words were
+        # read (a lone quote, a wildcard, a field name) no longer matters, and two messages for one
+        # character read as if something else went wrong.
         if parsed.excluded:
-            parsed.notice(ONLY_EXCLUDED)
-        elif had_stop_words and LONG_WORD not in parsed.notices:
-            parsed.notice(STOP_WORDS_ONLY)
-        elif had_text and LONG_WORD not in parsed.notices:
-            parsed.notice(NOTHING_SEARCHABLE)
+            final = ONLY_EXCLUDED
+        elif LONG_WORD in parsed.notices:
+            final = ONLY_LONG_WORDS
+        elif had_stop_words:
+            final = STOP_WORDS_ONLY
+        elif had_text:
+            final = NOTHING_SEARCHABLE
+        elif UNSUPPORTED in parsed.notices:
+            final = ONLY_UNSUPPORTED
         else:
-            parsed.notice(EMPTY, adjusted=bool(parsed.text))
+            final = EMPTY
+        parsed.notices = []
+        parsed.notice(final, adjusted=final != EMPTY or bool(parsed.text))
     return parsed

@@ -401,6 +401,12 @@ class Outcome:
     result: SearchResult | None
     unavailable: str | None = None
     fallback: list[Document] = field(default_factory=list)
+    # When a query with a quoted phrase found nothing: the same search without the quotes, if it
+    # finds something.
+    without_quotes: SearchResult | None = None
+
+
+QUOTES = re.compile('["“”„]')
 
 
 def _fallback(q: str) -> list[Document]:
@@ -419,9 +425,15 @@ def run_search(q: str | None, *, kind=None, department=None, tag=None, page: int
                per_page: int = 10) -> Outcome:
     try:
         sync()
-        result = engine.search(get_index(), q, synonyms=current_synonyms(), kind=kind,
-                               department=department, tag=tag, page=page, per_page=per_page)
-        return Outcome(result)
+        ix, synonyms = get_index(), current_synonyms()
+        result = engine.search(ix, q, synonyms=synonyms, kind=kind, department=department, tag=tag,
+                               page=page, per_page=per_page)
+        without_quotes = None
+        if not result.total and len(QUOTES.findall(result.query)) >= 2:
+            unquoted = engine.search(ix, " ".join(QUOTES.sub(" ", result.query).split()), synonyms=synonyms,
+                                     kind=kind, department=department, tag=tag, per_page=1)
+            without_quotes = unquoted if unquoted.total else None
+        return Outcome(result, without_quotes=without_quotes)
     except IndexUnavailable as error:
         if not isinstance(error, IndexRebuilding):
             try:

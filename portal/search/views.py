@@ -12,6 +12,7 @@ from portal.handbook.models import KINDS
 from portal.main.services import URGENT_SLUG
 from portal.policy import requires
 from portal.search import services
+from portal.search.querying import MAX_QUERY_CHARS
 from portal.search.forms import SynonymForm
 from portal.search.synonyms import DEFAULT_SYNONYMS, missing_defaults, with_defaults_added
 
@@ -79,7 +80,7 @@ def results():
     return render_template(
         "search/results.html", q=q, filters=filters, active=_active(q, filters), unknown_filters=unknown,
         outcome=outcome,
-        result=result, kinds=KINDS, args=_args(q, filters), urgent_slug=URGENT_SLUG,
+        result=result, kinds=KINDS, args=_args(q, filters), urgent_slug=URGENT_SLUG, max_chars=MAX_QUERY_CHARS,
         roots=handbook.tree(current_user) if empty or (result is not None and not result.query) else [])
 
 

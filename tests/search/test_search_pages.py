@@ -327,3 +327,41 @@ def test_control_characters_in_a_filter_value_are_dropped(client, login_as, hand
     html = client.get("/sok", query_string={"q": "barn", "forvaltning": "\u202eSocialförvaltningen"}).get_data(as_text=True)
     assert "\u202e" not in html
     assert "Filtrerat på förvaltning: <strong>Socialförvaltningen</strong>" in html
+
+
+# --- What the page says about the query -----------------------------------------------------------
+
+
+def test_the_search_box_takes_as_many_characters_as_search_uses(client, login_as, handbook):
+    from portal.search.querying import MAX_QUERY_CHARS
+
+    login_as("reader")
+    html = client.get("/sok?q=sip").get_data(as_text=True)
+    assert f'<input id="sok-q" name="q" type="search" value="sip" maxlength="{MAX_QUERY_CHARS}"' in html
+    assert MAX_QUERY_CHARS == 200
+
+
+def test_a_query_cut_after_twelve_words_says_so_on_the_page(client, login_as, handbook):
+    login_as("reader")
+    q = "barn förskolan text nummer plan samordnad individuell insatser håll rektorn orosanmälan frånvaro upprepad"
+    html = client.get("/sok", query_string={"q": q}).get_data(as_text=True)
+    assert ('<p class="flash flash-info" role="status">Sökningen använde bara de första 12 orden. '
+            "”upprepad” söktes inte.</p>") in html
+
+
+def test_a_quoted_phrase_without_hits_offers_the_words_without_quotes(client, login_as, handbook, hits):
+    login_as("reader")
+    assert hits('"förskolan barn"') == [] and len(hits("förskolan barn")) == 10
+    html = client.get("/sok", query_string={"q": '"förskolan barn"', "typ": "section"}).get_data(as_text=True)
+    assert ('Sök utan citattecken: <a href="/sok?q=f%C3%B6rskolan+barn&amp;typ=section">förskolan barn</a> '
+            '(12 träffar)') in html
+    # Nothing to offer when the phrase finds something, or when the words alone find nothing either.
+    assert "utan citattecken" not in client.get("/sok", query_string={"q": '"barn i förskolan"'}).get_data(as_text=True)
+    assert "utan citattecken" not in client.get("/sok", query_string={"q": '"qwxzv simhall"'}).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ['"', "*", "(", "AND", "title:", "🙂"])
+def test_a_lone_character_gets_one_message(client, login_as, handbook, query):
+    login_as("reader")
+    html = client.get("/sok", query_string={"q": query}).get_data(as_text=True)
+    assert html.count('class="flash flash-info"') == 1
