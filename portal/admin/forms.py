@@ -1,4 +1,6 @@
 """Forms of the administration pages."""
+import re
+
 from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField,
                      SelectMultipleField, StringField, SubmitField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -118,13 +120,37 @@ class UnitEditForm(Form):
     active = BooleanField("Aktiv")
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CalendarDateField(DateField):
+    """A date as ÅÅÅÅ-MM-DD; a day written so that is not in the calendar (2026-02-30) is named as
+    such, not as a wrong format."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            typed = " ".join(valuelist).strip()
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):
+                raise ValueError(f"{typed} finns inte i kalendern.") from None
+            raise
+
+
 class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    q = StringField("Fritext", validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
+    # Only spaces is no text to search for.
+    q = StringField("Fritext", filters=[_strip],
+                    validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
     action = SelectField("Händelse", validators=[Optional()], validate_choice=False)
     target_type = SelectField("Typ av objekt", validators=[Optional()], validate_choice=False)
-    from_date = DateField("Från och med", validators=[Optional(), DateInRange()],
-                          render_kw={"placeholder": "ÅÅÅÅ-MM-DD"})
-    to_date = DateField("Till och med", validators=[Optional(), DateInRange()])
+    from_date = CalendarDateField("Från och med", validators=[Optional(), DateInRange()],
+                                  render_kw={"placeholder": "ÅÅÅÅ-MM-DD"})
+    to_date = CalendarDateField("Till och med", validators=[Optional(), DateInRange()])
+
+    def validate_from_date(self, field):
+        if field.data and self.to_date.data and field.data > self.to_date.data:
+            raise ValidationError("Från-datumet är efter till-datumet.")

@@ -289,15 +289,21 @@ def audit_log():
     form = AuditFilterForm(request.args)
     form.action.choices = choices([("", "Alla händelser")] + sorted(audit.ACTIONS.items(), key=lambda kv: kv[1]))
     form.target_type.choices = choices([("", "Alla typer")] + list(audit.TARGET_TYPES.items()))
-    valid = form.validate()
+    if not form.validate():
+        # A refused filter shows no events: a list under the error would look filtered.
+        return render_template("admin/audit.html", form=form, events=None, filter_args={}, page_note=None,
+                               time_zone=clock.zone().key), 400
     # Bounded: a huge page number would overflow the database's OFFSET.
-    page = min(request.args.get("sida", 1, type=int), 1_000_000)
-    events = audit.search_events(
-        q=form.q.data or "" if valid else "", action=form.action.data or "" if valid else "",
-        target_type=form.target_type.data or "" if valid else "",
-        from_date=form.from_date.data if valid else None, to_date=form.to_date.data if valid else None,
-        page=max(page, 1))
+    requested = request.args.get("sida", 1, type=int)
+    page = max(min(requested, 1_000_000), 1)
+    filters = {"q": form.q.data or "", "action": form.action.data or "", "target_type": form.target_type.data or "",
+               "from_date": form.from_date.data, "to_date": form.to_date.data}
+    events = audit.search_events(**filters, page=page)
+    page_note = None
+    if events.pages and page > events.pages:
+        page_note = f"Sidan {requested} finns inte, sista sidan är {events.pages}. Här visas den."
+        events = audit.search_events(**filters, page=events.pages)
     filter_args = {key: value for key, value in request.args.items() if key != "sida"}
     # Times show in the portal's zone (the `datum` filter), not as stored (UTC): the header says which.
     return render_template("admin/audit.html", form=form, events=events, filter_args=filter_args,
-                           time_zone=clock.zone().key), 200 if valid else 400
+                           page_note=page_note, time_zone=clock.zone().key)

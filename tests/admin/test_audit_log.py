@@ -93,15 +93,52 @@ def test_no_match_says_so(client, events):
 
 
 @pytest.mark.parametrize("params, field, message", [
-    ({"from_date": "2025-13-45"}, "from_date", "Ange datumet som ÅÅÅÅ-MM-DD."),
+    ({"from_date": "2025-13-45"}, "from_date", "2025-13-45 finns inte i kalendern."),
+    ({"from_date": "2026-02-30"}, "from_date", "2026-02-30 finns inte i kalendern."),
+    ({"to_date": "2025-02-29"}, "to_date", "2025-02-29 finns inte i kalendern."),
     ({"to_date": "igår"}, "to_date", "Ange datumet som ÅÅÅÅ-MM-DD."),
+    ({"to_date": "2025/01/05"}, "to_date", "Ange datumet som ÅÅÅÅ-MM-DD."),
     ({"q": "x" * 201}, "q", "Högst 200 tecken."),
+    ({"from_date": "2026-12-07", "to_date": "2026-12-01"}, "from_date", "Från-datumet är efter till-datumet."),
 ])
-def test_bad_filters_are_explained_in_swedish(client, events, params, field, message):
-    response, rows = _log(client, **params)
+def test_bad_filters_are_explained_in_swedish_and_show_no_events(client, events, params, field, message):
+    response = client.get("/admin/logg", query_string=params)
+    page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert field_error(response.get_data(as_text=True), field) == message
-    assert len(rows) >= 4  # the log is still shown, unfiltered
+    assert field_error(page, field) == message
+    # A list under the error would look like the filter's result.
+    assert "<tbody>" not in page and "Rätta filtret ovan för att se händelserna." in page
+
+
+def test_a_leap_day_and_the_same_day_twice_are_accepted(client, events):
+    response = client.get("/admin/logg", query_string={"from_date": "2024-02-29", "to_date": "2024-02-29"})
+    assert response.status_code == 200
+    response, rows = _log(client, from_date="2025-01-10", to_date="2025-01-10")
+    assert response.status_code == 200 and len(rows) == 1 and "Konto skapat för Anna" in rows[0]
+
+
+@pytest.mark.parametrize("spaces", ["   ", " \t "])
+def test_free_text_of_only_spaces_is_no_text_filter(client, events, spaces):
+    response, rows = _log(client, q=spaces)
+    everything = _log(client)[1]
+    assert response.status_code == 200 and rows == everything and len(rows) >= 4
+
+
+def test_free_text_is_searched_without_the_spaces_around_it(client, events):
+    assert _log(client, q="  anna@test.se ")[1] == _log(client, q="anna@test.se")[1] != []
+
+
+def test_a_page_beyond_the_last_shows_the_last_and_says_so(client, admin):
+    for n in range(120):
+        audit.record("massa@test.se", "user.updated", None, f"ändring {n}", target_type="user",
+                     target_label="massa@test.se")
+    db.session.commit()
+    response = client.get("/admin/logg", query_string={"q": "massa", "sida": "99999"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Sidan 99999 finns inte, sista sidan är 3. Här visas den." in page
+    assert "Sida 3 av 3" in page and "99999 av" not in page
+    assert len(_rows(page)) == 20 and "ändring 0" in _rows(page)[-1]
 
 
 @pytest.mark.parametrize("params", [{"action": "ingen.sadan"}, {"target_type": "<script>"}, {"sida": "-3"},
