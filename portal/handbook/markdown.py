@@ -3,12 +3,14 @@
 Also extracts what the rest of the portal needs from a text: the table of contents, the internal
 links (for backlinks and broken-link reports) and the adoption checklist.
 """
+import html as html_lib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markupsafe import escape
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -233,6 +235,81 @@ def mark_blanks(html: str, *, editor: bool = False) -> tuple[str, int]:
         elif not in_code:
             parts[index] = _BLANK.sub(mark, part)
     return "".join(parts), count
+
+
+_TABLE_PART = re.compile(r"<(/?)(table|thead|tr|th|td|h[1-6]|del|sup|span)\b([^>]*)>", re.I)
+_HEADINGS = frozenset(f"h{level}" for level in range(1, 7))
+
+
+def _plain(parts: list[str]) -> str:
+    return " ".join(html_lib.unescape("".join(parts)).split())
+
+
+def table_cards(html: str) -> str:
+    """The rendered text with its tables ready for a phone, where portal.css shows each row as a card.
+    Every body cell carries its column's heading as a label (data-label), as plain text: links,
+    emphasis and code give their words; footnote marks, and the words a comparison marks as removed
+    (with their screen-reader labels), are left out. The table is marked `doc-table` and put in a box
+    that scrolls sideways should it still be wider than the screen, named after the heading above it.
+    Applied when a page is shown, never stored (a revision's HTML is immutable). Only the renderer's own
+    tags are read; the renderer escapes text, which is unescaped for the label and escaped again."""
+    if "<table" not in html:
+        return html
+    parts = _TAG.split(html)
+    out: list[str] = []
+    labels: list[str] = []
+    reading: list[str] | None = None  # the text of the heading or header cell being read
+    heading, in_head, column, table_at = "", False, 0, 0
+    # For each open <del>, <sup> and <span>: is its text left out of a label? A removed word (the
+    # comparison's <del>, not a removed block's <del class=…>), a footnote mark, a hidden span are.
+    left_out: list[bool] = []
+
+    for index, part in enumerate(parts):
+        match = _TABLE_PART.match(part) if index % 2 else None  # odd parts are tags, even ones text
+        if match is None:
+            if reading is not None and not any(left_out) and not index % 2:
+                reading.append(part)
+            out.append(part)
+            continue
+        closing, name, attrs = match.group(1) == "/", match.group(2).lower(), match.group(3)
+        if name in ("del", "sup", "span"):
+            if closing and left_out:
+                left_out.pop()
+            elif not closing:
+                left_out.append(name == "sup" or "visually-hidden" in attrs
+                                or (name == "del" and "class=" not in attrs))
+        elif name in _HEADINGS:
+            if closing:
+                heading, reading = _plain(reading or []), None
+            else:
+                reading = []
+        elif name == "table" and not closing:
+            labels, table_at = [], len(out)
+            part = (part.replace('class="', 'class="doc-table ', 1) if 'class="' in attrs
+                    else part.replace("<table", '<table class="doc-table"', 1))
+        elif name == "table":
+            named = heading or ", ".join(label for label in labels if label)
+            box = f"Tabell: {named}" if named else "Tabell"
+            out[table_at] = f'<div class="table-wrap" role="region" tabindex="0" aria-label="{escape(box)}">' \
+                + out[table_at]
+            part += "</div>"
+        elif name == "thead":
+            in_head = not closing
+        elif name == "tr" and not closing:
+            column = 0
+        elif name == "th" and in_head:
+            if closing:
+                labels.append(_plain(reading or []))
+                reading = None
+            else:
+                reading = []
+        elif name in ("td", "th") and not closing:
+            label = labels[column] if column < len(labels) else ""
+            column += 1
+            if label:
+                part = f'{part[:-1]} data-label="{escape(label)}">'
+        out.append(part)
+    return "".join(out)
 
 
 def render_inline(text: str) -> str:

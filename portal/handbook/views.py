@@ -14,7 +14,7 @@ from portal.handbook import services
 from portal.handbook.diff import word_diff
 from portal.handbook.forms import (CreateForm, EditForm, EmptyForm, PublishForm, RenameForm, RestoreForm,
                                    StructureForm, confirmed_removal, fill_meta, meta_from_form)
-from portal.handbook.markdown import mark_blanks, render, render_inline
+from portal.handbook.markdown import mark_blanks, render, render_inline, table_cards
 from portal.org import services as org
 from portal.pagecache import cached_html, page_cache
 from portal.policy import can, requires
@@ -214,7 +214,8 @@ def _render_document_page(doc, dashboard: bool) -> DocumentPage:
     article = get_template_attribute("handbook/_document.html", "document_article")(
         doc, revision, children, total_children if total_children > len(children) else 0,
         services.linked_documents(revision), services.backlinks(doc),
-        services.pending_draft(doc) if editor_view else None, actions, Markup(prose), blanks, editor_view)
+        services.pending_draft(doc) if editor_view else None, actions, Markup(table_cards(prose)), blanks,
+        editor_view)
     # A reader's page is cached and served to every reader: their trail, whoever rendered it.
     trail = services.breadcrumbs(doc, current_user if editor_view else None)
     crumbs = get_template_attribute("handbook/_document.html", "document_crumbs")(trail, doc)
@@ -237,7 +238,8 @@ def revision(slug: str, number: int):
     doc = _document(slug)
     rev = services.get_revision(current_user, doc, number)
     return render_template("handbook/revision.html", document=doc, revision=rev,
-                           breadcrumbs=services.breadcrumbs(doc, current_user), button=EmptyForm())
+                           html=Markup(table_cards(rev.html)), breadcrumbs=services.breadcrumbs(doc, current_user),
+                           button=EmptyForm())
 
 
 # ?visa= on the compare page: the text as readers see it (the default) or its Markdown source.
@@ -354,7 +356,7 @@ def edit(slug: str):
         form.form_errors.append("Formuläret saknar versionsnummer. Ladda om sidan.")
         return _render_edit(doc, form, latest), 400
     if action == "preview":
-        return _render_edit(doc, form, latest, preview=render(form.body.data or "", editor=True).html)
+        return _render_edit(doc, form, latest, preview=_preview_html(form.body.data or ""))
     try:
         if action == "publish":
             published = services.save_and_publish(
@@ -430,8 +432,8 @@ def _render_draft(doc, pending, form, removal):
     comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
     return render_template("handbook/draft.html", document=doc, revision=pending, form=form, removal=removal,
                            warnings=services.publish_warnings(pending.body, pending.meta),
-                           html=render(pending.body, editor=True).html, comparison=comparison,
-                           breadcrumbs=services.breadcrumbs(doc, current_user))
+                           html=Markup(table_cards(render(pending.body, editor=True).html)),
+                           comparison=comparison, breadcrumbs=services.breadcrumbs(doc, current_user))
 
 
 @bp.route("/handbok/<slug>/publicera", methods=["POST"])
@@ -488,11 +490,16 @@ def restore(slug: str, number: int):
 @bp.route("/handbok/forhandsgranska", methods=["POST"])
 @requires("editor.tools")
 def preview():
-    """Server-rendered preview for the editor's live preview script: exactly the published HTML."""
+    """Server-rendered preview for the editor's live preview script: the text as the page shows it."""
     body = request.form.get("body", "")
     if len(body) > services.MAX_BODY_CHARS:
         raise ValidationError("Texten är för lång för förhandsgranskning.")
-    return jsonify({"html": render(body, editor=True).html})
+    return jsonify({"html": _preview_html(body)})
+
+
+def _preview_html(body: str) -> str:
+    # The text as an editor sees it on the document page, its tables too (the blanks are not marked here).
+    return table_cards(render(body, editor=True).html)
 
 
 # --- Organising ---------------------------------------------------------------------------------
