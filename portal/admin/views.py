@@ -8,6 +8,7 @@ from portal.admin.forms import (AuditFilterForm, DepartmentEditForm, DepartmentF
                                 PasswordResetForm, RevokeForm, ScopeForm, UnitEditForm, UnitForm,
                                 UserCreateForm, UserEditForm, unit_choices)
 from portal.auth import services as accounts
+from portal.auth.models import ROLES
 from portal.errors import ValidationError
 from portal.forms import apply_error, choices
 from portal.org import services as org
@@ -131,12 +132,15 @@ def user_update(user_id: int):
     edit, grant, scope = _user_forms(user)
     if edit.validate_on_submit():
         try:
-            accounts.update_profile(current_user, user, name=edit.name.data, title=edit.title.data or "",
-                                    unit=_unit_or_none(edit.unit.data))
+            changed = accounts.update_profile(current_user, user, name=edit.name.data,
+                                              title=edit.title.data or "", unit=_unit_or_none(edit.unit.data))
         except ValidationError as error:
             apply_error(edit, error)
         else:
-            flash("Uppgifterna är sparade.", "success")
+            if changed:
+                flash("Uppgifterna är sparade.", "success")
+            else:
+                flash("Uppgifterna är oförändrade.", "info")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _render_user(user, edit, grant, scope, 400)
 
@@ -148,15 +152,36 @@ def user_grant(user_id: int):
     edit, grant, scope = _user_forms(user)
     if grant.validate_on_submit():
         try:
-            accounts.grant_role(current_user, user, grant.role.data,
-                                units=[org.get_unit(i) for i in grant.units.data],
-                                departments=[org.get_department(i) for i in grant.departments.data])
+            outcome = accounts.grant_role(current_user, user, grant.role.data,
+                                          units=[org.get_unit(i) for i in grant.units.data],
+                                          departments=[org.get_department(i) for i in grant.departments.data])
         except ValidationError as error:
             apply_error(grant, error)
         else:
-            flash("Rollen är tilldelad.", "success")
+            flash(*_grant_message(user, ROLES[grant.role.data], outcome))
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _render_user(user, edit, grant, scope, 400)
+
+
+def _grant_message(user, role_label: str, outcome) -> tuple[str, str]:
+    """What a grant did, in words: the role, what it added to the scope, or that nothing changed."""
+    added = []
+    if outcome.units:
+        added.append(("enheten " if len(outcome.units) == 1 else "enheterna ")
+                     + _and_list([u.name_with_department for u in outcome.units]))
+    if outcome.departments:
+        added.append(("förvaltningen " if len(outcome.departments) == 1 else "förvaltningarna ")
+                     + _and_list([d.name for d in outcome.departments]))
+    if outcome.granted:
+        return f"Rollen {role_label} är tilldelad.", "success"
+    if added:
+        return f"Rollen {role_label} gällde redan; lade till {' och '.join(added)}.", "success"
+    return f"{user.name} hade redan rollen {role_label} med det valda. Ingenting ändrades.", "info"
+
+
+def _and_list(names: list[str]) -> str:
+    """"A", "A och B", "A, B och C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
 
 
 @bp.route("/anvandare/<int:user_id>/roller/ta-bort", methods=["POST"])
@@ -165,12 +190,16 @@ def user_revoke(user_id: int):
     user = accounts.get_user(user_id)
     form = RevokeForm(prefix="bort")
     if form.validate_on_submit():
+        label = ROLES[form.role.data]
         try:
-            accounts.revoke_role(current_user, user, form.role.data)
+            revoked = accounts.revoke_role(current_user, user, form.role.data)
         except ValidationError as error:
             flash(error.message, "error")
         else:
-            flash("Rollen är borttagen.", "success")
+            if revoked:
+                flash(f"Rollen {label} är borttagen.", "success")
+            else:
+                flash(f"Personen hade inte rollen {label}. Ingenting ändrades.", "info")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     flash("Välj en roll att ta bort.", "error")
     return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -183,13 +212,16 @@ def user_scope(user_id: int):
     edit, grant, scope = _user_forms(user)
     if scope.validate_on_submit():
         try:
-            accounts.set_scope(current_user, user,
-                               units=[org.get_unit(i) for i in scope.units.data],
-                               departments=[org.get_department(i) for i in scope.departments.data])
+            changed = accounts.set_scope(current_user, user,
+                                         units=[org.get_unit(i) for i in scope.units.data],
+                                         departments=[org.get_department(i) for i in scope.departments.data])
         except ValidationError as error:
             apply_error(scope, error)
         else:
-            flash("Behörighetsomfånget är sparat.", "success")
+            if changed:
+                flash("Behörighetsomfånget är sparat.", "success")
+            else:
+                flash("Behörighetsomfånget är oförändrat.", "info")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _render_user(user, edit, grant, scope, 400)
 
@@ -210,11 +242,14 @@ def _set_active(user_id: int, active: bool):
     user = accounts.get_user(user_id)
     if EmptyForm().validate_on_submit():
         try:
-            accounts.set_active(current_user, user, active)
+            changed = accounts.set_active(current_user, user, active)
         except ValidationError as error:
             flash(error.message, "error")
         else:
-            flash(f"{user.name} är {'aktiverad' if active else 'inaktiverad'}.", "success")
+            if changed:
+                flash(f"{user.name} är {'aktiverad' if active else 'inaktiverad'}.", "success")
+            else:
+                flash(f"Kontot var redan {'aktivt' if active else 'inaktiverat'}. Ingenting ändrades.", "info")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -273,12 +308,15 @@ def unit_edit(unit_id: int):
     form = UnitEditForm(obj=unit if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            org.update_unit(current_user, unit, name=form.name.data, kind=form.kind.data,
-                            active=form.active.data)
+            changed = org.update_unit(current_user, unit, name=form.name.data, kind=form.kind.data,
+                                      active=form.active.data)
         except ValidationError as error:
             apply_error(form, error)
         else:
-            flash("Enheten är sparad.", "success")
+            if changed:
+                flash("Enheten är sparad.", "success")
+            else:
+                flash("Enheten är oförändrad.", "info")
             return redirect(url_for("admin.organisation"))
     return render_template("admin/unit_edit.html", unit=unit, form=form), 400 if form.errors else 200
 

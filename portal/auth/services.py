@@ -2,6 +2,7 @@
 import math
 import secrets
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 
@@ -302,16 +303,18 @@ def set_generated_password(actor, user: User) -> str:
     return password
 
 
-def set_active(actor, user: User, active: bool) -> None:
+def set_active(actor, user: User, active: bool) -> bool:
+    """Enable or disable an account; False when it already was so (nothing logged)."""
     if actor is not None and getattr(actor, "id", None) == user.id and not active:
         raise ValidationError("Du kan inte inaktivera ditt eget konto.")
     if user.active == active:
-        return
+        return False
     user.active = active
     user.session_token = new_session_token()
     audit.record(actor, "user.enabled" if active else "user.disabled", user,
                  "inaktiv → aktiv" if active else "aktiv → inaktiv")
     db.session.commit()
+    return True
 
 
 def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | None) -> bool:
@@ -362,15 +365,30 @@ def _refuse_scopes_of_other_roles(role: str, units, departments) -> None:
                 f"Ge rollen utan {kind.lower()}, eller välj rollen {ROLES[owner]}.", field=field)
 
 
+@dataclass
+class GrantOutcome:
+    """What a grant changed: the role itself (False when the user had it already) and what it added
+    to the scope. Nothing of it: the grant changed nothing and logged nothing."""
+
+    granted: bool = False
+    units: list[Unit] = field(default_factory=list)
+    departments: list[Department] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.granted or bool(self.units or self.departments)
+
+
 def grant_role(actor, user: User, role: str, *, units: list[Unit] = (),
-               departments: list[Department] = ()) -> None:
+               departments: list[Department] = ()) -> GrantOutcome:
     """Give a role; a unit head needs the units they head, an editor the departments they edit for,
-    and no role takes the other's scope."""
+    and no role takes the other's scope. Granting a role the user has adds the units or departments
+    given that they lack."""
     if role not in ROLES:
         raise ValidationError(f"Okänd roll: {role}. Välj en av: {', '.join(ROLES)}.", field="role")
     _refuse_scopes_of_other_roles(role, units, departments)
     if role == "reader":
-        return  # every account reads
+        return GrantOutcome()  # every account reads
     _refuse_inactive_units([u for u in units if u not in user.headed_units], "units")
     held = user.has_role(role)
     if role == "unit_head" and not units and not (held and user.headed_units):
@@ -383,8 +401,11 @@ def grant_role(actor, user: User, role: str, *, units: list[Unit] = (),
         user.grants.append(RoleGrant(role=role))
         audit.record(actor, "user.role_granted", user, f"+ {ROLES[role]}")
         _drop_stray_scope(actor, user, role)
-    _extend_scope(actor, user, units, departments)
-    db.session.commit()
+    added_units, added_departments = _extend_scope(actor, user, units, departments)
+    outcome = GrantOutcome(granted=not held, units=added_units, departments=added_departments)
+    if outcome.changed:
+        db.session.commit()
+    return outcome
 
 
 def _drop_stray_scope(actor, user: User, role: str) -> None:
@@ -397,20 +418,28 @@ def _drop_stray_scope(actor, user: User, role: str) -> None:
         audit.record(actor, "user.scope_changed", user, f"- {names} (utan rollen {ROLES[role]}, gällde inte)")
 
 
-def _extend_scope(actor, user, units, departments) -> None:
-    added = [u for u in units if u not in user.headed_units]
+def _extend_scope(actor, user, units, departments) -> tuple[list[Unit], list[Department]]:
+    added = []
+    for unit in units:
+        if unit not in user.headed_units and unit not in added:
+            added.append(unit)
     user.headed_units.extend(added)
-    added_departments = [d for d in departments if d not in user.editor_departments]
+    added_departments = []
+    for department in departments:
+        if department not in user.editor_departments and department not in added_departments:
+            added_departments.append(department)
     user.editor_departments.extend(added_departments)
     if added or added_departments:
         names = [_scope_name(s) for s in added + added_departments]
         audit.record(actor, "user.scope_changed", user, "+ " + ", ".join(names))
+    return added, added_departments
 
 
-def revoke_role(actor, user: User, role: str) -> None:
+def revoke_role(actor, user: User, role: str) -> bool:
+    """Take a role away, with its scope; False when the user did not have it (nothing logged)."""
     grant = next((g for g in user.grants if g.role == role), None)
     if grant is None:
-        return
+        return False
     if role == "admin" and getattr(actor, "id", None) == user.id:
         raise ValidationError("Du kan inte ta bort din egen administratörsroll.")
     user.grants.remove(grant)
@@ -425,10 +454,12 @@ def revoke_role(actor, user: User, role: str) -> None:
         user.editor_departments.clear()
     audit.record(actor, "user.role_revoked", user, f"- {ROLES[role]}{scope}")
     db.session.commit()
+    return True
 
 
-def set_scope(actor, user: User, *, units: list[Unit], departments: list[Department]) -> None:
-    """Replace which units a unit head heads and which departments an editor edits for."""
+def set_scope(actor, user: User, *, units: list[Unit], departments: list[Department]) -> bool:
+    """Replace which units a unit head heads and which departments an editor edits for; False when
+    they are those already (nothing logged)."""
     if units and not user.has_role("unit_head"):
         raise ValidationError(f"{user.name} är inte {ROLES['unit_head'].lower()}. Ge först rollen, "
                               "med enheterna.", field="units")
@@ -442,12 +473,15 @@ def set_scope(actor, user: User, *, units: list[Unit], departments: list[Departm
     _refuse_inactive_units([u for u in units if u not in user.headed_units], "units")
     before_ids = ({u.id for u in user.headed_units}, {d.id for d in user.editor_departments})
     before = _scope_names(user)
-    user.headed_units = list(units) if user.has_role("unit_head") else []
-    user.editor_departments = list(departments) if user.has_role("editor") else []
-    if ({u.id for u in user.headed_units}, {d.id for d in user.editor_departments}) != before_ids:
+    # dict.fromkeys: a unit sent twice is one unit (the link table would refuse a second row).
+    user.headed_units = list(dict.fromkeys(units)) if user.has_role("unit_head") else []
+    user.editor_departments = list(dict.fromkeys(departments)) if user.has_role("editor") else []
+    changed = ({u.id for u in user.headed_units}, {d.id for d in user.editor_departments}) != before_ids
+    if changed:
         audit.record(actor, "user.scope_changed", user,
                      f"{', '.join(before) or '–'} → {', '.join(_scope_names(user)) or '–'}")
     db.session.commit()
+    return changed
 
 
 def _scope_name(unit_or_department) -> str:

@@ -252,20 +252,23 @@ def create_unit(actor, department: Department, name: str, kind: str) -> Unit:
     return unit
 
 
-def update_unit(actor, unit: Unit, *, name: str, kind: str, active: bool) -> None:
+def update_unit(actor, unit: Unit, *, name: str, kind: str, active: bool) -> bool:
+    """Change a unit's name, type and whether it is active; False when they are so already."""
     name = _clean_name(name, "enheten", "name")
     if kind not in UNIT_KINDS:
         raise ValidationError("Okänd enhetstyp.", field="kind")
     _refuse_taken_unit_name(unit.department, name, other_than=unit)
+    if (unit.name, unit.kind, unit.active) == (name, kind, active):
+        return False
     before = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
     if active != unit.active:
         db.session.add(UnitActivation(unit_id=unit.id, active=active))
     unit.name, unit.kind, unit.active = name, kind, active
     after = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
-    if before != after:
-        audit.record(actor, "unit.updated", unit, f"{before} → {after}", target_label=unit.name_with_department)
+    audit.record(actor, "unit.updated", unit, f"{before} → {after}", target_label=unit.name_with_department)
     with _name_taken_meanwhile("enhet", name):
         db.session.commit()
+    return True
 
 
 # --- CSV import ---------------------------------------------------------------------------------
