@@ -12,8 +12,8 @@ from portal.handbook.models import KINDS
 from portal.main.services import URGENT_SLUG
 from portal.policy import requires
 from portal.search import services
-from portal.search.querying import MAX_QUERY_CHARS
 from portal.search.forms import SynonymForm
+from portal.search.querying import MAX_QUERY_CHARS
 from portal.search.synonyms import DEFAULT_SYNONYMS, missing_defaults, with_defaults_added
 
 bp = Blueprint("search", __name__)
@@ -78,9 +78,9 @@ def results():
         return redirect(url_for("search.results", **_args(q, filters), sida=min(result.pages, MAX_PAGE)))
     empty = result is not None and not result.hits and bool(result.query)
     return render_template(
-        "search/results.html", q=q, filters=filters, active=_active(q, filters), unknown_filters=unknown,
-        outcome=outcome,
-        result=result, kinds=KINDS, args=_args(q, filters), urgent_slug=URGENT_SLUG, max_chars=MAX_QUERY_CHARS,
+        "search/results.html", q=q, max_chars=MAX_QUERY_CHARS, outcome=outcome, result=result,
+        filters=filters, active=_active(q, filters), unknown_filters=unknown, args=_args(q, filters),
+        kinds=KINDS, urgent_slug=URGENT_SLUG,
         roots=handbook.tree(current_user) if empty or (result is not None and not result.query) else [])
 
 
