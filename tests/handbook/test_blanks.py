@@ -11,7 +11,7 @@ def test_a_reader_sees_what_is_missing_and_whom_to_call_meanwhile(client, login_
     login_as("reader")
     page = client.get("/handbok/orosanmalan").get_data(as_text=True)
     assert "[fyll i" not in page.lower()
-    assert '<td><span class="blank">Uppgift saknas (telefonnummer till socialjouren)</span></td>' in page
+    assert '<td data-label="Telefon"><span class="blank">Uppgift saknas (telefonnummer till socialjouren)</span></td>' in page
     assert '<span class="blank">Uppgift saknas (adress till e-tjänsten)</span>' in page
     assert "Några uppgifter på sidan är inte ifyllda än" in page and "Är någon i akut fara: ring 112." in page
 
