@@ -557,10 +557,21 @@ class _LinkTargets:
         return None
 
 
-def publish_warnings(body: str, meta: dict | None) -> list[str]:
+NO_SCOPE_WARNINGS = {
+    "routine": "Rutinen gäller ingen förvaltning (”Gäller för” är tomt): ingen enhet behöver införa den, och den "
+               "syns inte under Min enhet eller Införande.",
+    "agreement": "Överenskommelsen gäller ingen förvaltning (”Gäller för” är tomt): ingen enhet behöver införa "
+                 "den, och den syns inte under Min enhet eller Införande.",
+}
+
+
+def publish_warnings(body: str, meta: dict | None, kind: str | None = None) -> list[str]:
     """What an editor should know before publishing a text, without being stopped: internal links
-    that lead nowhere a reader can go, a review date already passed."""
+    that lead nowhere a reader can go, a review date already passed, a routine or agreement that
+    applies to no department (`meta` holding "applies_to" and `kind` given)."""
     warnings = []
+    if kind in NO_SCOPE_WARNINGS and "applies_to" in (meta or {}) and not meta["applies_to"]:
+        warnings.append(NO_SCOPE_WARNINGS[kind])
     links = sorted(render(body or "").links)
     if links:
         targets = _LinkTargets()

@@ -388,7 +388,8 @@ def _substantial(choice):
 
 def _render_edit(doc, form, latest, preview=None, removal=None):
     # `removal` (a services.ScopeLoss): the publish box asks to confirm it (_publish_box.html).
-    warnings = services.publish_warnings(form.body.data, {"review_by": form.review_by.data})
+    warnings = services.publish_warnings(form.body.data, {"review_by": form.review_by.data,
+                                                          "applies_to": form.applies_to.data or []}, doc.kind)
     return render_template("handbook/edit.html", document=doc, form=form, latest=latest, preview=preview,
                            removal=removal, warnings=warnings, breadcrumbs=services.breadcrumbs(doc, current_user))
 
@@ -408,7 +409,7 @@ def _render_conflict(doc, form, conflict, departments, base_number: int, meta: d
     fill_meta(form, merge.meta, departments)
     if not form.save_note.data:
         form.save_note.data = f"Sammanslagen efter konflikt med version {theirs.number}"
-    warnings = services.publish_warnings(merge.body, merge.meta)
+    warnings = services.publish_warnings(merge.body, {"applies_to": [], **(merge.meta or {})}, doc.kind)
     return render_template("handbook/conflict.html", document=doc, form=form, theirs=theirs, yours=yours,
                            warnings=warnings,
                            merge=merge, message=conflict.message, segments=word_diff(theirs.body, merge.body),
@@ -431,7 +432,8 @@ def draft(slug: str):
 def _render_draft(doc, pending, form, removal):
     comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
     return render_template("handbook/draft.html", document=doc, revision=pending, form=form, removal=removal,
-                           warnings=services.publish_warnings(pending.body, pending.meta),
+                           warnings=services.publish_warnings(pending.body, {"applies_to": [], **(pending.meta or {})},
+                                                              doc.kind),
                            html=Markup(table_cards(render(pending.body, editor=True).html)),
                            comparison=comparison, breadcrumbs=services.breadcrumbs(doc, current_user))
 

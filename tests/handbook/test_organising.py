@@ -188,3 +188,20 @@ def test_an_old_address_of_a_document_the_reader_may_not_see_names_no_new_addres
     client.post("/logga-ut")
     anonymous = client.get("/handbok/utkast/historik")
     assert anonymous.status_code == 302 and "nytt-namn" not in anonymous.headers["Location"]
+
+
+def test_an_archived_documents_draft_is_shown_without_a_publish_form(client, login_as, make_document, system):
+    document = make_document()
+    services.save_draft(system, document, base_number=1, title=document.title,
+                        body=document.current_revision.body + "Tillägg.\n", meta=document.current_revision.meta)
+    login_as("editor")
+    page = client.get("/handbok/orosanmalan/utkast").get_data(as_text=True)
+    assert "Gällande version är 1. <a href=\"/handbok/orosanmalan/redigera\">Redigera utkastet</a>" in page
+    assert 'action="/handbok/orosanmalan/publicera"' in page
+    assert client.post("/handbok/orosanmalan/arkivera").status_code == 302
+    page = client.get("/handbok/orosanmalan/utkast").get_data(as_text=True)
+    assert 'action="/handbok/orosanmalan/publicera"' not in page and "Redigera utkastet" not in page
+    assert "Dokumentet är arkiverat, så utkastet kan inte publiceras. Ta tillbaka dokumentet under" in page
+    document_page = client.get("/handbok/orosanmalan").get_data(as_text=True)
+    assert "Granska och publicera utkastet" not in document_page
+    assert "ta tillbaka dokumentet från arkivet under Placering och adress för att kunna publicera det" in document_page
