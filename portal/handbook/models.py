@@ -1,7 +1,7 @@
 """Tables for documents, their immutable revisions, slug redirects and internal links."""
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, String, Table, Text,
+from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, select,
                         UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -139,10 +139,23 @@ class Revision(db.Model):
         return name or SYSTEM_AUTHOR_NAMES.get(self.author_label, self.author_label)
 
     @property
+    def is_first_published(self) -> bool:
+        """Published with no published version before it (a document's drafts before its first publication
+        do not count): there is nothing it changes."""
+        if not self.is_published:
+            return False
+        if self.number == 1:
+            return True
+        earlier = db.session.scalar(select(Revision.id).where(
+            Revision.document_id == self.document_id, Revision.number < self.number,
+            Revision.published_at.is_not(None)).limit(1))
+        return earlier is None
+
+    @property
     def change_kind_label(self) -> str:
         if self.substantial is None:
             return "–"
-        if self.number == 1:  # nothing earlier to differ from: neither kind of change says anything
+        if self.is_first_published:  # nothing earlier to differ from: neither kind of change says anything
             return "Första versionen"
         return "Väsentlig ändring" if self.substantial else "Språklig ändring"
 

@@ -237,8 +237,10 @@ def history(slug: str):
 def revision(slug: str, number: int):
     doc = _document(slug)
     rev = services.get_revision(current_user, doc, number)
+    # Blanks as on the document page: readers see "Uppgift saknas (…)", editors the bracket, marked.
+    prose, _ = mark_blanks(rev.html, editor=can(current_user, "document.edit", doc))
     return render_template("handbook/revision.html", document=doc, revision=rev,
-                           html=Markup(table_cards(rev.html)), breadcrumbs=services.breadcrumbs(doc, current_user),
+                           html=Markup(table_cards(prose)), breadcrumbs=services.breadcrumbs(doc, current_user),
                            button=EmptyForm())
 
 

@@ -1,5 +1,6 @@
 """Blanks the municipality has not filled in ("[fyll i telefonnummer]") are marked on the document page:
 readers see "Uppgift saknas" and what to do meanwhile, editors see the bracket and how many there are."""
+from portal.handbook import services
 from portal.handbook.markdown import mark_blanks, render
 
 BODY = ("Vem ringer jag?\n\n| Vad | Telefon |\n|---|---|\n| Socialjouren | [fyll i telefonnummer till socialjouren] |\n"
@@ -51,3 +52,17 @@ def test_a_blank_in_code_is_an_example_shown_as_written_and_not_counted(client, 
     assert "Sidan har 1 uppgift att fylla i (markerade nedan)." in page
     todo = client.get("/redaktor").get_data(as_text=True)
     assert "1 plats att fylla i" in todo and "3 platser" not in todo
+
+
+def test_an_old_version_shows_blanks_as_the_document_page_does(client, login_as, make_document, system):
+    document = make_document(body=BODY)
+    services.save_and_publish(system, document, base_number=1, title=document.title, body="Allt ifyllt.\n",
+                              meta=document.current_revision.meta, note="Ifyllt", substantial=False)
+    login_as("reader")
+    page = client.get("/handbok/orosanmalan/version/1").get_data(as_text=True)
+    assert "[fyll i" not in page.lower()
+    assert '<span class="blank">Uppgift saknas (telefonnummer till socialjouren)</span>' in page
+    client.post("/logga-ut")
+    login_as("editor")
+    page = client.get("/handbok/orosanmalan/version/1").get_data(as_text=True)
+    assert '<span class="blank">[fyll i telefonnummer till socialjouren]</span>' in page

@@ -1,4 +1,6 @@
 """Reading the handbook: document pages, tree, start page, old versions, drafts hidden from readers."""
+import re
+
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -137,3 +139,18 @@ def test_history_counts_its_versions_in_swedish(client, login_as, make_document,
     services.save_and_publish(system, document, base_number=1, title=document.title, body="Ny.\n",
                               meta=document.current_revision.meta, note="Ny", substantial=False)
     assert "<caption>2 versioner, nyast först</caption>" in client.get("/handbok/orosanmalan/historik").get_data(as_text=True)
+
+
+def test_a_first_publication_after_several_drafts_is_the_first_version_too(client, login_as, make_document,
+                                                                            system):
+    document = make_document(publish=False)
+    for text in ("Andra utkastet.\n", "Tredje utkastet.\n"):
+        services.save_draft(system, document, base_number=document.latest_number, title=document.title,
+                            body=text, meta=services.latest_revision(document).meta)
+    services.publish(document, services.latest_revision(document), system, "Nu gäller den", False)
+    login_as("reader")
+    rows = re.findall(r"<tr>(.*?)</tr>", client.get("/handbok/orosanmalan/historik").get_data(as_text=True), re.S)
+    [third] = [row for row in rows if "Version 3<" in row]
+    assert "Första versionen" in third and "Språklig ändring" not in third
+    page = client.get("/handbok/orosanmalan").get_data(as_text=True)
+    assert "Nu gäller den" in page and "(språklig ändring)" not in page
