@@ -27,6 +27,13 @@ def markdown_inline(text: str) -> Markup:
     return Markup(render_inline(text or ""))  # the renderer escapes everything; raw HTML is off
 
 
+@bp.app_template_filter("table_cards")
+def table_cards_filter(html) -> Markup:
+    """The rendered comparison's tables ready for a phone, as the document page's (markdown.table_cards).
+    Only for HTML the renderer and rendered_diff made: it reads their tags and escapes what it adds."""
+    return Markup(table_cards(str(html)))
+
+
 @bp.before_request
 def follow_renamed_slugs():
     """Old addresses of renamed documents lead to the new address, whatever page under it."""

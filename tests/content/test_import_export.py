@@ -208,4 +208,3 @@ def test_the_first_version_is_called_so_and_not_a_kind_of_change(client, login_a
     assert "Språklig ändring" in second
     assert "Uppdaterad från handbokens grundtext <span class=\"muted\">(språklig ändring)</span>" in \
         client.get("/handbok/orosanmalan").get_data(as_text=True)
-

@@ -68,7 +68,7 @@ def test_the_rendered_view_is_the_default_and_shows_no_markdown_syntax(client, l
     # The heading, the list item and the table cell changed: each shown as its element, words marked.
     heading = block_of("changed", "<h2>", region)
     assert re.search(r"<h2>Gör så här <ins><span class=\"visually-hidden\">\[tillagt:\] </span>i skolan", heading)
-    assert "<td>08-123 <del><span class=\"visually-hidden\">[borttaget:] </span>456" in region
+    assert "<td data-label=\"Telefon\">08-123 <del><span class=\"visually-hidden\">[borttaget:] </span>456" in region
     assert "<ins><span class=\"visually-hidden\">[tillagt:] </span>999" in region
 
 
