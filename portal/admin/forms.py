@@ -138,6 +138,26 @@ class CalendarDateField(DateField):
             raise
 
 
+class UserFilterForm(Form):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    q = StringField("Sök namn eller e-post", filters=[_strip],
+                    validators=[Optional(), Length(max=200, message="Högst 200 tecken.")])
+    roll = SelectField("Roll", choices=choices([("", "Alla roller"), ("reader", "Endast läsare")]
+                                               + [(r, ROLES[r]) for r in GRANTABLE_ROLES]),
+                       validators=[Optional()], validate_choice=True)
+    sida = StringField("Sida", validators=[Optional()])
+
+    def validate_sida(self, field):
+        if not re.fullmatch(r"[0-9]{1,7}", field.data) or not 1 <= int(field.data) <= 1_000_000:
+            raise ValidationError("Ange sidan som ett heltal från 1 och uppåt.")
+
+    @property
+    def page(self) -> int:
+        return int(self.sida.data) if self.sida.data else 1
+
+
 class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing

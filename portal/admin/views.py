@@ -6,7 +6,7 @@ from wtforms import SelectChoice
 from portal import audit, clock
 from portal.admin.forms import (AuditFilterForm, DepartmentEditForm, DepartmentForm, EmptyForm, GrantForm,
                                 PasswordResetForm, RevokeForm, ScopeForm, UnitEditForm, UnitForm,
-                                UserCreateForm, UserEditForm, unit_choices)
+                                UserCreateForm, UserEditForm, UserFilterForm, unit_choices)
 from portal.auth import services as accounts
 from portal.auth.models import ROLES
 from portal.errors import ValidationError
@@ -37,7 +37,16 @@ def index():
 @bp.route("/anvandare")
 @requires("admin.access")
 def users():
-    return render_template("admin/users.html", users=accounts.list_users())
+    form = UserFilterForm(request.args)
+    if not form.validate():
+        return render_template("admin/users.html", form=form, users=None, page_note=None, filter_args={}), 400
+    requested = form.page
+    users = accounts.search_users(q=form.q.data or "", role=form.roll.data or "", page=requested)
+    page_note = (f"Sidan {requested} finns inte, sista sidan är {users.pages}. Här visas den."
+                 if requested > users.pages else None)
+    filter_args = {key: value for key, value in request.args.items() if key != "sida" and value}
+    return render_template("admin/users.html", form=form, users=users, page_note=page_note,
+                           filter_args=filter_args)
 
 
 @bp.route("/anvandare/ny", methods=["GET", "POST"])

@@ -93,7 +93,7 @@ def test_a_person_at_an_inactive_unit_keeps_it_through_a_profile_save(client, ad
     user = db.session.get(User, person.id)
     assert (user.name, user.unit_id) == ("Nytt Namn", closed.id)
     listing = client.get("/admin/anvandare").get_data(as_text=True)
-    assert "<td>Sjöängsskolan (Bildningsförvaltningen) (inaktiv)</td>" in listing
+    assert '<td data-label="Enhet">Sjöängsskolan (Bildningsförvaltningen) (inaktiv)</td>' in listing
 
 
 def test_moving_a_person_to_an_inactive_unit_is_refused(client, admin, make_user, closed):
