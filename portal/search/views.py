@@ -41,6 +41,12 @@ class ActiveFilter:
     without: dict  # the search's arguments without this filter
 
 
+@bp.app_template_global()
+def search_max_chars() -> int:
+    """How many characters a search box takes: as many as a query uses (the header's box too)."""
+    return MAX_QUERY_CHARS
+
+
 def _page_arg() -> int:
     """The page asked for: 1 unless a positive number; anything above MAX_PAGE is MAX_PAGE + 1.
 

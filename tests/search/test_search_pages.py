@@ -119,6 +119,13 @@ def test_the_page_works_without_script_and_offers_the_script(client, login_as, h
     assert 'src="/static/js/suggest.js"' in html and 'data-suggest-url="/sok/forslag"' in html
 
 
+def test_the_header_search_box_takes_as_many_characters_as_a_query_uses(client, login_as, handbook):
+    login_as("reader")
+    header = client.get("/").get_data(as_text=True).split("</header>", 1)[0]
+    box = re.search(r'<input id="header-q"[^>]*>', header).group(0)
+    assert 'maxlength="200"' in box and 'autocomplete="off"' in box
+
+
 # --- The synonym list -------------------------------------------------------------------------------
 
 
