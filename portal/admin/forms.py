@@ -1,9 +1,10 @@
 """Forms of the administration pages."""
 import re
 
-from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField,
-                     SelectMultipleField, StringField, SubmitField)
+from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField, SelectMultipleField,
+                     StringField, SubmitField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.models import GRANTABLE_ROLES, ROLES
 from portal.auth.services import validate_email
@@ -12,15 +13,29 @@ from portal.forms import DateInRange, Form, choices
 from portal.org.models import UNIT_KINDS
 
 
-def unit_label(unit) -> str:
-    return unit.name_with_department + ("" if unit.active else " (inaktiv)")
-
-
-def unit_choices(units, keep=()) -> list:
+def unit_choices(units, keep=(), *, with_department: bool = True) -> list:
     """The active units, and of the inactive ones those in `keep` (what the person already has, so
-    that saving the form does not silently drop it), marked "(inaktiv)"."""
+    that saving the form does not silently drop it), marked "(inaktiv)". Without the department
+    for checkboxes grouped under it (unit_groups)."""
     kept = {u.id for u in keep}
-    return choices((u.id, unit_label(u)) for u in units if u.active or u.id in kept)
+    return choices((u.id, (u.name_with_department if with_department else u.name)
+                    + ("" if u.active else " (inaktiv)")) for u in units if u.active or u.id in kept)
+
+
+def unit_groups(units) -> list[tuple[str, set[int]]]:
+    """(department name, ids of its units) in the order of the units (list_units: by department)."""
+    groups: dict[str, set[int]] = {}
+    for unit in units:
+        groups.setdefault(unit.department.name, set()).add(unit.id)
+    return list(groups.items())
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes: a plain click adds one (no Ctrl, works on a phone and
+    without JavaScript); submitted and validated as a multiple select."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def _valid_email(form, field):
@@ -55,13 +70,13 @@ class UserEditForm(Form):
 class GrantForm(Form):
     role = SelectField("Roll", choices=choices((r, ROLES[r]) for r in GRANTABLE_ROLES),
                        validate_choice=True)
-    units = SelectMultipleField("Enheter (för rektor/enhetschef)", coerce=int)
-    departments = SelectMultipleField("Förvaltningar (för redaktör)", coerce=int)
+    units = CheckboxesField("Enheter (för rektor/enhetschef)", coerce=int)
+    departments = CheckboxesField("Förvaltningar (för redaktör)", coerce=int)
 
 
 class ScopeForm(Form):
-    units = SelectMultipleField("Enheter som rektorn/enhetschefen ansvarar för", coerce=int)
-    departments = SelectMultipleField("Förvaltningar som redaktören arbetar för", coerce=int)
+    units = CheckboxesField("Enheter som rektorn/enhetschefen ansvarar för", coerce=int)
+    departments = CheckboxesField("Förvaltningar som redaktören arbetar för", coerce=int)
 
 
 class PasswordResetForm(Form):

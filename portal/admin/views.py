@@ -6,7 +6,8 @@ from wtforms import SelectChoice
 from portal import audit, clock
 from portal.admin.forms import (AuditFilterForm, DepartmentEditForm, DepartmentForm, EmptyForm, GrantForm,
                                 PasswordResetForm, RevokeForm, ScopeForm, UnitEditForm, UnitForm,
-                                UserCreateForm, UserEditForm, UserFilterForm, unit_choices)
+                                UserCreateForm, UserEditForm, UserFilterForm, unit_choices,
+                                unit_groups)
 from portal.auth import services as accounts
 from portal.auth.models import ROLES
 from portal.errors import ValidationError
@@ -75,11 +76,12 @@ def _user_forms(user):
     edit.unit.choices = [NO_UNIT] + unit_choices(units, keep=[user.unit] if user.unit else [])
     grant = GrantForm(prefix="roll")
     # A new grant takes active units only (already headed ones stay in the scope anyway).
-    grant.units.choices = unit_choices(units)
+    grant.units.choices = unit_choices(units, with_department=False)
     grant.departments.choices = choices((d.id, d.name) for d in departments)
     scope = ScopeForm(prefix="omfang")
-    scope.units.choices = unit_choices(units, keep=user.headed_units)
+    scope.units.choices = unit_choices(units, keep=user.headed_units, with_department=False)
     scope.departments.choices = grant.departments.choices
+    grant.units.groups = scope.units.groups = unit_groups(units)  # the checkboxes under their department
     return edit, grant, scope
 
 

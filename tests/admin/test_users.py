@@ -260,10 +260,11 @@ def test_bad_grants_are_refused_next_to_the_field(client, admin, make_user, data
     assert table_snapshot() == before
 
 
-def _selected(html: str, select_id: str) -> list[str]:
-    """The values chosen in a select of the page, as the form was sent back."""
-    body = re.search(rf'<select[^>]*id="{re.escape(select_id)}"[^>]*>(.*?)</select>', html, re.S).group(1)
-    return re.findall(r'<option selected value="([^"]*)"', body)
+def _selected(html: str, name: str) -> list[str]:
+    """The values ticked in a group of checkboxes of the page, as the form was sent back."""
+    boxes = re.findall(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
+    assert boxes, name
+    return [re.search(r'value="([^"]*)"', box).group(1) for box in boxes if " checked" in box]
 
 
 @pytest.mark.parametrize("role, field, message", [

@@ -50,3 +50,28 @@ def test_each_row_is_a_card_whose_values_say_what_they_are(page, live_server, lo
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 0.5, (label, box)
         shown = cell.evaluate("td => getComputedStyle(td, '::before').content")
         assert shown == f'"{label}"', (label, shown)
+
+
+def test_on_a_phone_a_tap_adds_a_unit_to_the_scope_and_keeps_the_others(browser, live_server):
+    from portal.auth import services as accounts
+    from portal.org.models import Unit
+
+    with live_server.app.app_context():
+        navet = db.session.scalar(select(Unit).where(Unit.name == "Fritidsgården Navet"))
+        head = accounts.create_user("test", "omfang.mobil@exempel.se", "Omfång Mobilsson", "omfang-losen-1")
+        accounts.grant_role("test", head, "unit_head", units=[navet])
+        head_id = head.id
+    context = browser.new_context(locale="sv-SE", viewport=PHONE, has_touch=True)
+    page = log_in(context.new_page(), live_server.url, "admin")
+    page.goto(live_server(f"/admin/anvandare/{head_id}"))
+    scope = page.get_by_role("group", name="Enheter som rektorn/enhetschefen ansvarar för")
+    culture = scope.get_by_role("group", name="Kultur- och fritidsförvaltningen")
+    expect(culture.get_by_label("Fritidsgården Navet")).to_be_checked()
+    culture.get_by_label("Fritidsgården Kupolen").tap()
+    expect(culture.get_by_label("Fritidsgården Navet")).to_be_checked()
+    page.get_by_role("button", name="Spara omfång").tap()
+    expect(page.get_by_text("Behörighetsomfånget är sparat.")).to_be_visible()
+    expect(page.locator("dl.meta")).to_contain_text(
+        "Fritidsgården Kupolen (Kultur- och fritidsförvaltningen), Fritidsgården Navet (Kultur- och fritidsförvaltningen)")
+    assert page.evaluate(OVERFLOW)["page"] == 0
+    context.close()
