@@ -22,7 +22,7 @@ def pages_for(role: str, known: dict) -> list[str]:
     reading = ["/", "/handbok", "/handbok/orosanmalan", "/handbok/kontaktvagar",
                "/handbok/efter-orosanmalan/historik", "/handbok/efter-orosanmalan/version/1",
                "/handbok/efter-orosanmalan/jamfor?fran=1&till=2", "/sok?q=orosanmälan",
-               "/sok?q=anmalan&typ=routine", "/sok?q=qwxzv", "/konto", "/tillganglighet",
+               "/sok?q=orosanmälan&nyckelord=bup", "/sok?q=anmalan&typ=routine", "/sok?q=qwxzv", "/konto", "/tillganglighet",
                "/handbok/finns-inte"]
     return {
         "anonymous": ["/logga-in", "/tillganglighet"],
@@ -119,6 +119,24 @@ def test_phone_width_pages_fit_and_have_no_serious_axe_violation(browser, live_s
     context.close()
     assert found == {}
     assert wide == {}, f"wider than a {PHONE['width']}px phone: {wide}"
+
+
+def test_open_suggestion_lists_have_no_serious_axe_violation(browser, live_server):
+    """The header's and /sok's own box, each with its list open and an option chosen."""
+    context = browser.new_context(bypass_csp=True, locale="sv-SE")
+    page = log_in(context.new_page(), live_server.url, "reader")
+    found = {}
+    for path, name in [("/", "Sök i handboken"), ("/sok?q=orosanmälan&nyckelord=bup", "Vad letar du efter?")]:
+        page.goto(live_server(path))
+        box = page.get_by_role("combobox", name=name)
+        box.fill("")
+        box.press_sequentially("oros", delay=30)
+        page.locator("#" + box.get_attribute("aria-controls")).get_by_role("option").first.wait_for()
+        box.press("ArrowDown")
+        if violations := axe_violations(page):
+            found[path] = violations
+    context.close()
+    assert found == {}
 
 
 def test_pages_with_form_errors_have_no_serious_axe_violation(browser, live_server):
