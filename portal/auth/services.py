@@ -71,6 +71,11 @@ def refuse_control_characters(value: str, field: str) -> None:
         raise ValidationError("Texten innehåller otillåtna tecken (styrtecken).", field=field)
 
 
+def _single_spaced(text: str | None) -> str:
+    """A name or title as it is shown: no spaces at the ends, one between words ("Ny  Person")."""
+    return " ".join((text or "").split())
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
@@ -146,20 +151,20 @@ def find_user_by_email(email: str) -> User | None:
 def create_user(actor, email: str, name: str, password: str, *, title: str = "",
                 unit: Unit | None = None) -> User:
     email = validate_email(email)
-    name = (name or "").strip()
+    refuse_control_characters(name, "name")
+    refuse_control_characters(title, "title")
+    name, title = _single_spaced(name), _single_spaced(title)
     if not name:
         raise ValidationError("Ange ett namn.", field="name")
     if len(name) > 200:
         raise ValidationError("Namnet får vara högst 200 tecken.", field="name")
-    if len(title or "") > 200:
+    if len(title) > 200:
         raise ValidationError("Titeln får vara högst 200 tecken.", field="title")
-    refuse_control_characters(name, "name")
-    refuse_control_characters(title, "title")
     validate_password(password)
     _refuse_inactive_units([unit] if unit else [], "unit")
     if find_user_by_email(email):
         raise ValidationError("Det finns redan ett konto med den e-postadressen.", field="email")
-    user = User(email=email, name=name, title=(title or "").strip(),
+    user = User(email=email, name=name, title=title,
                 password_hash=hash_password(password), unit=unit)
     db.session.add(user)
     db.session.flush()
@@ -371,14 +376,13 @@ def set_active(actor, user: User, active: bool) -> bool:
 
 def update_profile(actor, user: User, *, name: str, title: str, unit: Unit | None) -> bool:
     """Change name, title and home unit; False when they are as given already (nothing logged)."""
-    name = (name or "").strip()
-    if not name or len(name) > 200:
-        raise ValidationError("Ange ett namn (högst 200 tecken).", field="name")
-    if len(title or "") > 200:
-        raise ValidationError("Titeln får vara högst 200 tecken.", field="title")
     refuse_control_characters(name, "name")
     refuse_control_characters(title, "title")
-    title = (title or "").strip()
+    name, title = _single_spaced(name), _single_spaced(title)
+    if not name or len(name) > 200:
+        raise ValidationError("Ange ett namn (högst 200 tecken).", field="name")
+    if len(title) > 200:
+        raise ValidationError("Titeln får vara högst 200 tecken.", field="title")
     if unit is not None and unit.id != user.unit_id:
         _refuse_inactive_units([unit], "unit")
     if (user.name, user.title, user.unit_id) == (name, title, unit.id if unit else None):
