@@ -133,6 +133,8 @@ class UnitEditForm(Form):
                                            Length(max=200, message="Högst 200 tecken.")])
     kind = SelectField("Typ", choices=choices(UNIT_KINDS.items()), validate_choice=True)
     active = BooleanField("Aktiv")
+    # org.RoutineLoss.token, from a ticked checkbox (admin/unit_edit.html), never a hidden value.
+    confirm_loss = StringField(validators=[Optional(), Length(max=2000)])
 
 
 def _strip(value):

@@ -317,19 +317,23 @@ def department_edit(department_id: int):
 def unit_edit(unit_id: int):
     unit = org.get_unit(unit_id)
     form = UnitEditForm(obj=unit if request.method == "GET" else None)
+    loss = None
     if form.validate_on_submit():
         try:
             changed = org.update_unit(current_user, unit, name=form.name.data, kind=form.kind.data,
-                                      active=form.active.data)
+                                      active=form.active.data, confirmed_loss=form.confirm_loss.data or "")
         except ValidationError as error:
-            apply_error(form, error)
+            loss = error.details.get("loss")  # shown by the checkbox that confirms it
+            if loss is None:
+                apply_error(form, error)
         else:
             if changed:
                 flash("Enheten är sparad.", "success")
             else:
                 flash("Enheten är oförändrad.", "info")
             return redirect(url_for("admin.organisation"))
-    return render_template("admin/unit_edit.html", unit=unit, form=form), 400 if form.errors else 200
+    return render_template("admin/unit_edit.html", unit=unit, form=form, loss=loss), \
+        400 if form.errors or loss else 200
 
 
 @bp.route("/logg")

@@ -15,15 +15,16 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
-from portal.handbook.models import Document, DocumentChange
+from portal.handbook.models import Document, DocumentChange, scope_includes
 from portal.org.models import UNIT_KINDS, Department, DepartmentFormerName, Unit, UnitActivation
 
 
@@ -252,20 +253,99 @@ def create_unit(actor, department: Department, name: str, kind: str) -> Unit:
     return unit
 
 
-def update_unit(actor, unit: Unit, *, name: str, kind: str, active: bool) -> bool:
-    """Change a unit's name, type and whether it is active; False when they are so already."""
+# How many routines a refusal names before "med flera".
+ROUTINES_NAMED = 5
+
+
+@dataclass
+class RoutineLoss:
+    """Routines that a change of a unit's type, or making it inactive, takes from the unit while it
+    has adoption work on them (ticked or commented items, confirmations): they leave its Min enhet,
+    the follow-up pages, the exports and the API. The work stays stored and shows again if the change
+    is undone. The admin's counterpart of the editors' ScopeLoss (portal/handbook/services.py)."""
+
+    unit: Unit
+    documents: list[Document]
+    new_kind: str
+    deactivating: bool
+
+    @property
+    def token(self) -> str:
+        """What the admin's confirmation carries: these routines, no others."""
+        return ",".join(str(i) for i in sorted(d.id for d in self.documents))
+
+    @property
+    def _routines(self) -> str:
+        titles = [f"”{d.title}”" for d in self.documents[:ROUTINES_NAMED]]
+        more = len(self.documents) - len(titles)
+        named = _and_list(titles) if not more else ", ".join(titles) + f" och {more} till"
+        return ("rutinen " if len(self.documents) == 1 else f"{len(self.documents)} rutiner: ") + named
+
+    @property
+    def message(self) -> str:
+        one = len(self.documents) == 1
+        they, them = ("den", "den") if one else ("de", "dem")
+        if self.deactivating:
+            change, undo = f"Blir enheten inaktiv försvinner {they}", "om enheten aktiveras igen"
+        else:
+            change = (f"Som {UNIT_KINDS[self.new_kind].lower()} ska enheten inte längre införa {them}: "
+                      f"{they} försvinner")
+            undo = f"om enheten får tillbaka typen {self.unit.kind_label.lower()}"
+        return (f"{self.unit.name} har redan påbörjat eller bekräftat införandet av {self._routines}. {change} "
+                f"ur enhetens Min enhet, införandeöversikten, exporterna och API:t. Det enheten har gjort sparas "
+                f"och syns igen {undo}. Bekräfta ändringen, eller låt enheten vara som den är.")
+
+    @property
+    def confirm_label(self) -> str:
+        what = "rutinen" if len(self.documents) == 1 else f"de {len(self.documents)} rutinerna"
+        return f"Spara ändå: {what} försvinner ur enhetens listor (det som är gjort sparas)."
+
+
+def _and_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
+
+
+def routine_loss(unit: Unit, *, kind: str, active: bool) -> RoutineLoss | None:
+    """What giving the unit this type and activity would take from it (see RoutineLoss); None when
+    nothing: no change of either, an inactive unit (it has no routines now), or no work."""
+    if not unit.active or (kind, active) == (unit.kind, unit.active):
+        return None
+    from portal.adoption import services as adoption  # adoption's services import this module
+    from portal.adoption.models import Adoption, Confirmation, ItemProgress
+
+    worked = or_(exists().where(Confirmation.adoption_id == Adoption.id),
+                 exists().where(ItemProgress.adoption_id == Adoption.id,
+                                or_(ItemProgress.done.is_(True), ItemProgress.comment != "")))
+    started = set(db.session.scalars(select(Adoption.document_id).where(Adoption.unit_id == unit.id, worked)))
+    if not started:
+        return None
+    after = SimpleNamespace(department_id=unit.department_id, kind=kind)
+    lost = [d for d in adoption.routine_documents() if d.id in started and adoption.applies(d, unit)
+            and not (active and scope_includes([x.id for x in d.applies_to], d.unit_kinds, after))]
+    return RoutineLoss(unit, lost, kind, deactivating=not active) if lost else None
+
+
+def update_unit(actor, unit: Unit, *, name: str, kind: str, active: bool, confirmed_loss: str = "") -> bool:
+    """Change a unit's name, type and whether it is active; False when they are so already. A change
+    that takes routines the unit has started on from it (routine_loss) is refused, with what it
+    would take, unless `confirmed_loss` carries that RoutineLoss.token."""
     name = _clean_name(name, "enheten", "name")
     if kind not in UNIT_KINDS:
         raise ValidationError("Okänd enhetstyp.", field="kind")
     _refuse_taken_unit_name(unit.department, name, other_than=unit)
     if (unit.name, unit.kind, unit.active) == (name, kind, active):
         return False
+    loss = routine_loss(unit, kind=kind, active=active)
+    if loss is not None and not set(loss.token.split(",")) <= set((confirmed_loss or "").split(",")):
+        raise ValidationError(loss.message, field="confirm_loss", loss=loss)
     before = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
     if active != unit.active:
         db.session.add(UnitActivation(unit_id=unit.id, active=active))
     unit.name, unit.kind, unit.active = name, kind, active
     after = f"{unit.name}, {unit.kind_label}, {'aktiv' if unit.active else 'inaktiv'}"
-    audit.record(actor, "unit.updated", unit, f"{before} → {after}", target_label=unit.name_with_department)
+    lost = (f"; gäller inte längre enheten (bekräftat): {', '.join(d.title for d in loss.documents)}"
+            if loss is not None else "")
+    audit.record(actor, "unit.updated", unit, f"{before} → {after}{lost}", target_label=unit.name_with_department)
     with _name_taken_meanwhile("enhet", name):
         db.session.commit()
     return True
