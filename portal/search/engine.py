@@ -17,6 +17,7 @@ import struct
 import threading
 import time
 import zlib
+from bisect import bisect_right
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,12 +42,13 @@ from .analysis import (
     prefix_analyzer, same_stem, spelling_analyzer, weighted_analyzer, weighted_text,
 )
 from .querying import ParsedQuery, Unit, parse_query
-from .snippets import TermMatcher, highlight, snippet
+from .snippets import TermMatcher, highlight, passage
 from .synonyms import SynonymSet
 
 # Bump when the schema or the text indexed of a document changes (services.index_entry); older
 # indexes then report IndexOutdated and are rebuilt. 6: blanks as readers see them ("Uppgift saknas").
-FORMAT_VERSION = 6
+# 7: where each heading's section begins in the body, so a hit links to the section of its snippet.
+FORMAT_VERSION = 7
 MARKER_FILE = "samverkansportalen-search.json"
 WATERMARK_FILE = "watermark.json"  # the newest database change this generation has applied
 WRITE_TIMEOUT = 5.0  # seconds a writer waits for another writer before giving up
@@ -120,6 +122,7 @@ def build_schema() -> Schema:
         doc_id=ID(stored=True),  # the database id: stays when the slug is renamed
         title=STORED(),
         body=STORED(),  # plain text, for snippets
+        sections=STORED(),  # ((offset in body, heading id or None, heading text), ...), in order
         legal_refs=STORED(),
         # Every word of title, headings, tags, legal references and body, weighted by where it
         # stands (SECTION_WEIGHTS): as written (base forms), and without diacritics.
@@ -145,7 +148,7 @@ SCHEMA = build_schema()
 DOC_FIELDS = {
     "slug": str, "title": str, "body": str, "headings": list, "tags": list, "kind": str,
     "department": str, "legal_refs": list, "revision_id": int, "published_at": datetime,
-    "document_id": int,
+    "document_id": int, "sections": list,
 }
 
 
@@ -158,7 +161,9 @@ def _as_fields(doc: Mapping) -> dict:
         value = doc.get(key)
         if value is None:
             continue
-        if expected is list:
+        if key == "sections":
+            _check_sections(value)
+        elif expected is list:
             if isinstance(value, str) or not all(isinstance(item, str) for item in value):
                 raise ValueError(f"{key} must be a list of strings, got {value!r}")
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -184,12 +189,30 @@ def _as_fields(doc: Mapping) -> dict:
         "tags": ",".join(tags),
         "kind": doc.get("kind") or "", "department": doc.get("department") or "",
     }
+    if doc.get("sections"):
+        fields["sections"] = tuple((offset, heading_id, text) for offset, heading_id, text in doc["sections"])
     if doc.get("document_id") is not None:
         fields["doc_id"] = str(doc["document_id"])
     for key in ("revision_id", "published_at"):
         if doc.get(key) is not None:
             fields[key] = doc[key]
     return fields
+
+
+def _check_sections(sections) -> None:
+    """Sections are (offset, id, heading text) in the order of the body, the id None for a heading
+    the page gives none (a section no link can lead to)."""
+    offsets = []
+    for section in sections:
+        if not (isinstance(section, (tuple, list)) and len(section) == 3):
+            raise ValueError(f"a section must be (offset, id, text), got {section!r}")
+        offset, heading_id, text = section
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0 \
+                or not (heading_id is None or isinstance(heading_id, str)) or not isinstance(text, str):
+            raise ValueError(f"a section must be (offset, id, text), got {section!r}")
+        offsets.append(offset)
+    if offsets != sorted(offsets):
+        raise ValueError(f"sections must be in the order of the body, got offsets {offsets!r}")
 
 
 # --- The index directory and its generations ------------------------------------------------------
@@ -535,6 +558,10 @@ class Hit:
     revision_id: int | None
     published_at: datetime | None
     score: float
+    # The section of the document where the snippet is: the heading's id on the document page and
+    # its text; None when the snippet is before the first heading or no word of the query is in it.
+    section_id: str | None = None
+    section_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -918,14 +945,27 @@ def _match_only(query: Query) -> Query | None:
     raise TypeError(f"unexpected query type {type(query).__name__}")
 
 
+def _section(sections: Sequence[tuple], start: int) -> tuple[str | None, str | None]:
+    """The id and text of the nearest heading at or above `start` in the body."""
+    found = bisect_right([offset for offset, _, _ in sections], start) - 1
+    if found < 0 or sections[found][1] is None:
+        return None, None
+    return sections[found][1], sections[found][2]
+
+
 def _hit(stored: dict, score: float, matcher: TermMatcher) -> Hit:
     tags = stored.get("tags") or ""
+    shown = passage(stored.get("body") or "", matcher)
+    # A snippet without the query's words is the text's beginning, not a place to send anyone to.
+    section_id, section_title = (_section(stored.get("sections") or (), shown.start) if shown.matched
+                                 else (None, None))
     return Hit(
         slug=stored["slug"], title=stored["title"], title_html=highlight(stored["title"], matcher),
-        snippet=snippet(stored.get("body") or "", matcher), kind=stored.get("kind") or "",
+        snippet=shown.html, kind=stored.get("kind") or "",
         department=stored.get("department") or "",
         tags=tuple(tag for tag in tags.split(",") if tag), revision_id=stored.get("revision_id"),
         published_at=stored.get("published_at"), score=score,
+        section_id=section_id, section_title=section_title,
     )
 
 

@@ -127,13 +127,46 @@ def _inline_text(tokens) -> str:
 def reader_text(markdown: str) -> str:
     """The readable text of a revision, as markdown.plain_text() gives it (no Markdown syntax, no
     notes to the editors), with the blanks as readers see them: what is indexed and shown in snippets."""
-    parts = []
-    for token in _MD.parse(markdown, {"editor": False}):
+    return reader_text_and_sections(markdown)[0]
+
+
+# The id of each heading of a rendered text, in order ("<h2 id="steg-for-steg">").
+_SHOWN_HEADING_ID = re.compile(r'<h[1-6]\b[^>]*?\sid="([^"]*)"')
+
+
+def reader_text_and_sections(markdown: str, shown_html: str | None = None) -> tuple[str, list[tuple]]:
+    """reader_text(), and where in it each section begins: (offset, heading id, heading text).
+
+    The ids are the document page's: the renderer's own (markdown.heading_id through the anchors
+    plugin, which also numbers repeated headings), taken from the tokens the text is read from. A
+    stored revision keeps the HTML it was rendered with, and an older renderer may have named a
+    heading otherwise (before a word joined PAGE_IDS and took "-rubrik"): when `shown_html`, the HTML
+    readers are shown, has as many heading ids, its ids are used. An h1 (no id) ends the section above
+    it; h5 and h6 (no id either) belong to the section they are in.
+    """
+    parts: list[str] = []
+    sections: list[list] = []
+    at = 0  # where the next part begins in the joined text
+    tokens = _MD.parse(markdown, {"editor": False})
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and int(token.tag[1]) <= 4:
+            heading = " ".join(_inline_text(tokens[index + 1].children).split())
+            sections.append([at, token.attrGet("id") or None, heading])
         if token.type == "inline":
-            parts.append(_inline_text(token.children))
+            part = _inline_text(token.children)
         elif token.type in ("fence", "code_block"):
-            parts.append(token.content)
-    return "\n".join(part for part in parts if part.strip())
+            part = token.content
+        else:
+            continue
+        if part.strip():
+            parts.append(part)
+            at += len(part) + 1
+    named = [section for section in sections if section[1]]
+    shown = [unescape(found) for found in _SHOWN_HEADING_ID.findall(shown_html or "")]
+    if len(shown) == len(named):
+        for section, shown_id in zip(named, shown):
+            section[1] = shown_id
+    return "\n".join(parts), [tuple(section) for section in sections]
 
 
 def _heading_text(heading: str) -> str:
@@ -145,8 +178,9 @@ def index_entry(document: Document) -> dict:
     """The index's view of a document's current published revision."""
     revision = document.current_revision
     meta = revision.meta or {}
+    body, sections = reader_text_and_sections(revision.body, revision.html)
     return {
-        "slug": document.slug, "title": revision.title, "body": reader_text(revision.body),
+        "slug": document.slug, "title": revision.title, "body": body, "sections": sections,
         "headings": [_heading_text(str(item.get("text", ""))) for item in revision.toc or ()],
         "tags": [str(tag).replace(",", " ") for tag in meta.get("tags") or ()],
         "legal_refs": [str(ref) for ref in meta.get("legal_refs") or ()],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html import escape
 from itertools import islice
 
@@ -78,12 +79,24 @@ def _window_start(text: str, first_match: int) -> int:
     return start
 
 
+@dataclass(frozen=True)
+class Passage:
+    html: str  # escaped, matched words in <mark>, "…" where the text goes on
+    start: int  # where the passage begins in the text
+    matched: bool  # False: no word of the query is in the text, and this is its beginning
+
+
 def snippet(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS) -> str:
     """The passage of about `length` characters with the most distinct matched words, as safe HTML.
 
     Everything is HTML-escaped except the <mark> elements around matched words. Without any match,
     the beginning of the text.
     """
+    return passage(text, matcher, length).html
+
+
+def passage(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS) -> Passage:
+    """The snippet() of a text, with where it begins (to find the section it is in)."""
     scanned = text[:MAX_SCAN_CHARS]
     spans = _spans(scanned, matcher, MAX_MATCHES)
     best_start, best_score = 0, 0
@@ -101,4 +114,5 @@ def snippet(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS) -> str
         space = text.rfind(" ", best_start, end)
         end = space if space > best_start else end
     html = _marked(text, spans, best_start, end)
-    return ("…" if best_start > 0 else "") + html + ("…" if end < len(text) else "")
+    return Passage(("…" if best_start > 0 else "") + html + ("…" if end < len(text) else ""), best_start,
+                   best_score > 0)

@@ -152,3 +152,26 @@ def test_on_a_wide_screen_the_filters_stay_left_of_the_hits(page, live_server, l
     hits = page.locator(".search-hits").bounding_box()
     assert filters["x"] + filters["width"] <= hits["x"] and abs(filters["y"] - hits["y"]) < 5
     expect(page.get_by_role("link", name="Avgränsa träffarna")).to_be_hidden()
+
+
+def test_on_a_phone_a_hit_leads_to_the_section_where_its_words_are(page, live_server, login):
+    """orosanmalan is some 10,000 px long on a phone, its steps over 3,000 px down: the hit's
+    second link goes to the section of its snippet, the title still to the top."""
+    login("reader")
+    page.set_viewport_size(PHONE)
+    page.goto(live_server("/sok?q=lova+inte+att+hålla+det+hemligt"))
+    first = page.locator("ol#sokresultat > li").first
+    expect(first.get_by_role("link").first).to_have_attribute("href", "/handbok/orosanmalan")
+    section = first.get_by_role("link", name=re.compile("^Till avsnittet ”Steg för steg”"))
+    expect(section).to_have_attribute("href", "/handbok/orosanmalan#steg-for-steg")
+    section.click()
+    expect(page).to_have_url(live_server("/handbok/orosanmalan#steg-for-steg"))
+    heading = page.get_by_role("heading", name="Steg för steg", exact=True)
+    expect(heading).to_be_in_viewport()
+    box = heading.bounding_box()
+    assert 0 <= box["y"] < PHONE["height"] / 2, box  # at the top of the screen, not just at its edge
+    assert page.evaluate("window.scrollY") > 2000
+    page.go_back()
+    first.get_by_role("link").first.click()
+    expect(page).to_have_url(live_server("/handbok/orosanmalan"))
+    assert page.evaluate("window.scrollY") == 0

@@ -171,7 +171,8 @@ def shipped_handbook(app):
 
 @pytest.fixture
 def hits(client):
-    """hits("query", **params) -> slugs of /sok's ordered result list, in rank order."""
+    """hits("query", **params) -> slugs of /sok's ordered result list, in rank order: the first link
+    of each item, which leads to the document (a second one may lead to a section of it)."""
     import re
 
     def hits(q, **params):
@@ -179,5 +180,6 @@ def hits(client):
         assert response.status_code == 200, response.status_code
         html = response.get_data(as_text=True)
         listing = re.search(r'<ol id="sokresultat"[^>]*>(.*?)</ol>', html, re.S)
-        return re.findall(r'<a href="/handbok/([^"]+)"', listing.group(1)) if listing else []
+        items = re.findall(r"<li>(.*?)</li>", listing.group(1), re.S) if listing else []
+        return [re.search(r'<a href="/handbok/([^"]+)"', item).group(1) for item in items]
     return hits
