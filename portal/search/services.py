@@ -389,11 +389,12 @@ def get_synonym_version(number: int) -> SynonymList | None:
     return db.session.get(SynonymList, number)
 
 
-def save_synonyms(actor, text: str, note: str, base_id: int | None) -> SynonymList:
+def save_synonyms(actor, text: str, note: str, base_id: int | None, confirm_empty: bool = False) -> SynonymList:
     """Save a new version of the synonym list (the old ones are kept).
 
     Raises ValidationError (field "text") listing every bad line, and EditConflict when someone
-    else saved a version after `base_id`.
+    else saved a version after `base_id`. A list without a single group (every abbreviation gone
+    from search at once, most likely by mistake) is saved only with `confirm_empty`.
     """
     authorize(actor, "search.manage_synonyms")
     text = (text or "").replace("\r\n", "\n").strip() + "\n"
@@ -403,6 +404,10 @@ def save_synonyms(actor, text: str, note: str, base_id: int | None) -> SynonymLi
         groups = SynonymSet.from_text(text).groups
     except SynonymError as error:
         raise ValidationError(" ".join(error.errors), field="text") from None
+    if not groups and not confirm_empty:
+        raise ValidationError("Listan har inga synonymgrupper: sökningen skulle inte längre känna till någon "
+                              "förkortning (SIP, BUS, LVU …) eller synonym. Skriv minst en grupp, eller kryssa i "
+                              "”Ja, töm listan” om sökningen ska vara utan synonymer.", field="text", empty=True)
     current = current_synonym_list()
     if (current.id if current else None) != base_id:
         raise EditConflict("Någon annan sparade synonymlistan medan du redigerade. Din text finns kvar "

@@ -115,29 +115,38 @@ def suggest():
 def synonyms():
     current = services.current_synonym_list()
     form = SynonymForm()
-    conflict = None
+    conflict, ask_empty = None, False
     if request.method == "GET":
         form.text.data = current.text if current else DEFAULT_SYNONYMS
         form.base_id.data = str(current.id) if current else ""
         if current and request.args.get("forslag") == "ja":  # shown in the form, saved only by Spara
             form.text.data = with_defaults_added(current.text)
             form.note.data = "Förslag från portalens standardlista tillagda"
+        elif (wanted := request.args.get("fran_version", "")).isdigit() and len(wanted) <= 9:
+            old = services.get_synonym_version(int(wanted))
+            if old is None:
+                flash("Den versionen av synonymlistan finns inte.", "error")
+            elif not current or old.id != current.id:  # an old version back in the form, saved only by Spara
+                form.text.data = old.text
+                form.note.data = f"Tillbaka till version {old.id}"
     elif form.validate_on_submit():
         base = form.base_id.data or ""
         try:
             services.save_synonyms(current_user, form.text.data, form.note.data,
-                                   int(base) if base.isdigit() and len(base) <= 9 else None)
+                                   int(base) if base.isdigit() and len(base) <= 9 else None,
+                                   confirm_empty=bool(form.confirm_empty.data))
             flash("Synonymlistan är sparad och används i sökningen från och med nu.", "success")
             return redirect(url_for("search.synonyms"))
         except ValidationError as error:
             apply_error(form, error)
+            ask_empty = bool(error.details.get("empty"))
         except EditConflict as error:
             conflict = error
             form.base_id.data = str(error.details["current_id"] or "")
     status = 409 if conflict else 400 if request.method == "POST" else 200
     suggestions = missing_defaults(current.text) if current and form.text.data == current.text else []
     return render_template("search/synonyms.html", form=form, current=current, conflict=conflict,
-                           history=services.synonym_history(), suggestions=suggestions), status
+                           history=services.synonym_history(), suggestions=suggestions, ask_empty=ask_empty), status
 
 
 @bp.route("/sok/synonymer/version/<int:number>")

@@ -372,3 +372,31 @@ def test_a_lone_character_gets_one_message(client, login_as, handbook, query):
     login_as("reader")
     html = client.get("/sok", query_string={"q": query}).get_data(as_text=True)
     assert html.count('class="flash flash-info"') == 1
+
+
+def test_emptying_the_synonym_list_asks_first_and_an_old_version_can_be_taken_back(client, login_as):
+    login_as("editor")
+    for text in ("", "   \n", "# bara en kommentar\n"):
+        before = table_snapshot()
+        response = client.post("/sok/synonymer", data={"text": text, "base_id": ""})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and table_snapshot() == before
+        assert "Listan har inga synonymgrupper" in page and 'name="confirm_empty"' in page
+    assert 'name="confirm_empty"' not in client.get("/sok/synonymer").get_data(as_text=True)
+    response = client.post("/sok/synonymer", data={"text": "# tom\n", "base_id": "", "confirm_empty": "y"})
+    assert response.status_code == 302
+    emptied = db.session.scalar(select(SynonymList))
+    assert emptied.text == "# tom\n"
+    # The shipped list was in use before anything was saved: an editor takes it back with the
+    # suggestions; a saved version comes back from its own page.
+    assert client.post("/sok/synonymer", data={"text": "SIP = samordnad individuell plan\n",
+                                               "base_id": str(emptied.id)}).status_code == 302
+    version = client.get(f"/sok/synonymer/version/{emptied.id}").get_data(as_text=True)
+    assert f'href="/sok/synonymer?fran_version={emptied.id}"' in version
+    before = table_snapshot()
+    page = client.get(f"/sok/synonymer?fran_version={emptied.id}").get_data(as_text=True)
+    assert table_snapshot() == before
+    assert re.search(r'<textarea[^>]*name="text"[^>]*>\s*# tom\s*</textarea>', page)
+    assert f'value="Tillbaka till version {emptied.id}"' in page
+    assert "Den versionen av synonymlistan finns inte." in client.get("/sok/synonymer?fran_version=999").get_data(
+        as_text=True)
