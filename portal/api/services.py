@@ -43,13 +43,15 @@ def issue_token(actor, user, name: str) -> tuple[ApiToken, str]:
     return token, plain
 
 
-def revoke_token(actor, token: ApiToken) -> None:
+def revoke_token(actor, token: ApiToken) -> bool:
+    """Revoke the key; False (and nothing logged) when it was revoked already."""
     authorize(actor, "admin.access")
     if token.revoked_at is not None:
-        return
+        return False
     token.revoked_at = utcnow()
     audit.record(actor, "api.token_revoked", token.user, f"Nyckel ”{token.name}” ({token.prefix}…)")
     db.session.commit()
+    return True
 
 
 def tokens_of(user) -> list[ApiToken]:

@@ -136,8 +136,9 @@ def revoke(user_id: int, token_id: int):
         raise NotFound("API-nyckeln finns inte.")
     if not RevokeForm().validate_on_submit():
         flash("Nyckeln återkallades inte. Ladda om sidan och försök igen.", "error")
-    else:
-        services.revoke_token(current_user, token)
+    elif services.revoke_token(current_user, token):
         flash(f"API-nyckeln ”{token.name}” är återkallad. Program som använder den släpps inte längre in.",
               "success")
+    else:  # a second click, or another admin was first
+        flash(f"API-nyckeln ”{token.name}” var redan återkallad.", "info")
     return redirect(url_for("api_tokens.manage", user_id=user_id))
