@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.util import identity_key
 
+from portal.paging import Paging
 from portal import audit, usercache
 from portal.clock import utcnow
 from portal.auth.models import ROLES, LoginThrottle, RoleGrant, User, new_session_token
@@ -93,33 +94,13 @@ def list_users() -> list[User]:
 
 
 @dataclass
-class UserPage:
+class UserPage(Paging):
     """One page of the user list, with what the pagination macro asks."""
 
     items: list[User]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def search_users(*, q: str = "", role: str = "", page: int = 1, per_page: int = 50) -> UserPage:

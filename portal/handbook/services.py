@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
+from portal.paging import Paging
 from portal import audit, clock
 from portal.adoption.models import Adoption, Confirmation, ItemProgress
 from portal.clock import DATE_RANGE_TEXT, date_in_range, utcnow
@@ -330,7 +331,7 @@ CHILDREN_SHOWN = 100   # children listed on a document page; the branch page has
 
 
 @dataclass
-class TreePage:
+class TreePage(Paging):
     """The first level of the tree (or of one branch), one page of it, each node with `child_count`
     and `visible_children` (empty while the branch is left closed)."""
 
@@ -338,26 +339,6 @@ class TreePage:
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _tree_visibility(user):
