@@ -1,5 +1,6 @@
 """Restoring an old version over an unpublished draft asks first, naming the draft; without a pending
 draft it stays one click."""
+from portal import clock
 from portal.extensions import db
 from portal.handbook import services
 from portal.handbook.models import Document
@@ -29,7 +30,7 @@ def test_restore_over_a_colleagues_draft_shows_a_confirmation_and_changes_nothin
     assert response.status_code == 409
     assert table_snapshot() == before
     assert "Återställ version 1 över ett opublicerat utkast?" in page
-    assert (f"Version 3 är ett opublicerat utkast, sparat {draft.created_at.strftime('%Y-%m-%d')}" in page
+    assert (f"Version 3 är ett opublicerat utkast, sparat {clock.local(draft.created_at).strftime('%Y-%m-%d')}" in page
             and "av Karin Kollega" in page)
     assert "version 3 finns kvar i historiken" in page
     assert 'name="over_draft" type="hidden" value="3"' in page
