@@ -549,9 +549,9 @@ NO_SCOPE_WARNINGS = {
 def publish_warnings(body: str, meta: dict | None, kind: str | None = None) -> list[str]:
     """What an editor should know before publishing a text, without being stopped: internal links
     that lead nowhere a reader can go, a review date already passed, a routine or agreement that
-    applies to no department (`meta` holding "applies_to" and `kind` given)."""
+    applies to no department (`kind` given; no "applies_to" in `meta` is none)."""
     warnings = []
-    if kind in NO_SCOPE_WARNINGS and "applies_to" in (meta or {}) and not meta["applies_to"]:
+    if kind in NO_SCOPE_WARNINGS and not (meta or {}).get("applies_to"):
         warnings.append(NO_SCOPE_WARNINGS[kind])
     links = sorted(render(body or "").links)
     if links:
@@ -564,6 +564,27 @@ def publish_warnings(body: str, meta: dict | None, kind: str | None = None) -> l
         warnings.append(f"Revideras senast ({review_by}) har redan passerat. Sätt ett nytt datum om "
                         "dokumentet är genomgånget.")
     return warnings
+
+
+# slug_from_text cuts what it makes at 60 characters and may then drop a hyphen: a shorter result is
+# certainly the whole of what was typed, not the start of it naming another document.
+WHOLE_FOLDED_SLUG = 58
+
+
+def find_typed_address(slug: str, trailing_slash: bool) -> Document | None:
+    """The document an address typed otherwise than the portal writes it names – capitals, å/ä/ö, a
+    slash at the end – made the way a new document's address is made from its title (slug_from_text);
+    a former address leads on too. None when it names none."""
+    candidates = [slug] if trailing_slash else []
+    folded = slug_from_text(slug)
+    if folded and folded != slug and len(folded) <= WHOLE_FOLDED_SLUG:
+        candidates.append(folded)
+    for candidate in candidates:
+        try:
+            return find_document(candidate)[0]
+        except NotFound:
+            continue
+    return None
 
 
 def broken_links() -> list[BrokenLink]:

@@ -60,33 +60,18 @@ def _moved_redirect(slug: str, document):
     return redirect(target, 301)
 
 
-# slug_from_text cuts what it makes at 60 characters and may then drop a hyphen: a shorter result is
-# certainly the whole of what was typed, not the start of it naming another document.
-WHOLE_FOLDED_SLUG = 58
-
-
 def _canonical_redirect(slug: str):
-    """An address typed otherwise than the portal writes it – capitals, å/ä/ö, a slash at the end –
-    that names a document this user may read: a 302 to the document's own address (the same page
-    under it, the query string kept). None otherwise, and the view's 404 names nothing. The address
-    is made the way a new document's address is made from its title (services.slug_from_text)."""
-    candidates = [slug] if request.path.endswith("/") else []
-    folded = services.slug_from_text(slug)
-    if folded and folded != slug and len(folded) <= WHOLE_FOLDED_SLUG:
-        candidates.append(folded)
-    for candidate in candidates:
-        try:
-            document, _moved = services.find_document(candidate)  # a former address leads on too
-        except NotFound:
-            continue
-        if not services.visible_to(current_user, document):
-            return None
-        # Only ever this document's own URL: nothing typed becomes part of the path.
-        target = url_for(request.endpoint, **{**request.view_args, "slug": document.slug})
-        if request.args:
-            target += "?" + urlencode(list(request.args.items(multi=True)))
-        return redirect(target, 302)
-    return None
+    """An address typed otherwise than the portal writes it that names a document this user may read
+    (services.find_typed_address): a 302 to the document's own address (the same page under it, the
+    query string kept). None otherwise, and the view's 404 names nothing."""
+    document = services.find_typed_address(slug, request.path.endswith("/"))
+    if document is None or not services.visible_to(current_user, document):
+        return None
+    # Only ever this document's own URL: nothing typed becomes part of the path.
+    target = url_for(request.endpoint, **{**request.view_args, "slug": document.slug})
+    if request.args:
+        target += "?" + urlencode(list(request.args.items(multi=True)))
+    return redirect(target, 302)
 
 
 def _find(slug: str):
@@ -418,7 +403,7 @@ def _render_conflict(doc, form, conflict, departments, base_number: int, meta: d
     fill_meta(form, merge.meta, departments)
     if not form.save_note.data:
         form.save_note.data = f"Sammanslagen efter konflikt med version {theirs.number}"
-    warnings = services.publish_warnings(merge.body, {"applies_to": [], **(merge.meta or {})}, doc.kind)
+    warnings = services.publish_warnings(merge.body, merge.meta, doc.kind)
     return render_template("handbook/conflict.html", document=doc, form=form, theirs=theirs, yours=yours,
                            warnings=warnings,
                            merge=merge, message=conflict.message, segments=word_diff(theirs.body, merge.body),
@@ -441,8 +426,7 @@ def draft(slug: str):
 def _render_draft(doc, pending, form, removal):
     comparison = services.compare_revisions(doc.current_revision, pending) if doc.current_revision else None
     return render_template("handbook/draft.html", document=doc, revision=pending, form=form, removal=removal,
-                           warnings=services.publish_warnings(pending.body, {"applies_to": [], **(pending.meta or {})},
-                                                              doc.kind),
+                           warnings=services.publish_warnings(pending.body, pending.meta, doc.kind),
                            html=Markup(table_cards(render(pending.body, editor=True).html)),
                            comparison=comparison, breadcrumbs=services.breadcrumbs(doc, current_user))
 
